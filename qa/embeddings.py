@@ -54,7 +54,7 @@ import numpy as np
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("qa.embeddings")  # same name when run with -m
 
 MODEL_DIR_ENV = "PLANKG_MODEL_DIR"
 """Environment variable overriding where the e5 folder is built."""

