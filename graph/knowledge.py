@@ -25,7 +25,7 @@ __all__ = ["KnowledgeGraph", "RDF_SUFFIXES", "bundled_graph", "facts_from_rdf", 
 RDF_SUFFIXES = {".ttl", ".nt", ".jsonld", ".json"}
 
 
-@dataclass
+@dataclass(eq=False)
 class KnowledgeGraph:
     """Facts and the store that answers SPARQL over them.
 

@@ -195,6 +195,48 @@ def sparql(
         err.print(f"{len(result.rows)} row(s)")
 
 
+@app.command()
+def ask(
+    question: Annotated[str | None, typer.Argument(help="A question in Chinese. Without one, read questions from standard input, one a line.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per answer (for programs).")] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Today's date for 下个月/已到期 questions (YYYY-MM-DD).")] = None,
+    graph: GraphOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Answer a Chinese question about the plan, with the items, sources and SPARQL behind it."""
+    import datetime as dt
+    import json
+
+    from qa import answer
+
+    try:
+        today = dt.date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        fail(f"--as-of {as_of!r} is not a date; expected YYYY-MM-DD")
+    kg = open_graph(graph, store)
+    questions = [question] if question is not None else (line.strip() for line in sys.stdin)
+    for text in questions:
+        if question is None and not text:
+            continue
+        result = answer(text, kg, as_of=today)
+        if as_json or question is None:
+            sys.stdout.write(result.to_json() + "\n")
+            sys.stdout.flush()
+        else:
+            _print_answer(result)
+
+
+def _print_answer(result) -> None:
+    from rich.panel import Panel
+
+    out.print(Panel(result.answer, title=result.question, subtitle=result.intent, expand=False), highlight=False)
+    for source in result.sources[:8]:
+        out.print(f"  [dim]来源 事项{source.item}：{source.text}[/]", highlight=False)
+    if result.sparql:
+        out.print("[dim]SPARQL:[/]")
+        out.print(result.sparql, style="dim", highlight=False)
+
+
 def main() -> None:
     """Entry point: run the app, turning plankg's errors into ``Error: …`` and exit 2."""
     try:

@@ -1,0 +1,123 @@
+"""Entity linking: find the graph's agencies, domains, places and documents in a question.
+
+Exact labels and ``skos:altLabel`` aliases are matched longest-first; an
+agency-like word the graph does not know is checked against known names by its
+core (市公安厅 → 市公安局) and otherwise reported as unknown, with the closest
+known agencies as suggestions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from ingest.text import normalize
+
+from .vocabulary import Entity, Vocabulary
+
+__all__ = ["Linked", "Mention", "link"]
+
+
+@dataclass(frozen=True)
+class Mention:
+    entity: Entity
+    surface: str
+    start: int
+    end: int
+    how: str  # label, alias, near
+
+
+@dataclass(frozen=True)
+class Linked:
+    question: str
+    mentions: tuple[Mention, ...]
+    unknown_agencies: tuple[str, ...] = ()
+    suggestions: tuple[str, ...] = ()
+
+    def of_kind(self, *kinds: str) -> list[Entity]:
+        seen: dict[str, Entity] = {}
+        for m in self.mentions:
+            if m.entity.kind in kinds:
+                seen.setdefault(m.entity.iri, m.entity)
+        return list(seen.values())
+
+    @property
+    def agencies(self) -> list[Entity]:
+        return self.of_kind("Agency", "AgencyGroup")
+
+    def rest(self) -> str:
+        """The question with linked mentions blanked out."""
+        chars = list(self.question)
+        for m in self.mentions:
+            chars[m.start : m.end] = [" "] * (m.end - m.start)
+        return "".join(chars)
+
+
+_AGENCY_LIKE = re.compile(r"[\u4e00-\u9fff()]{2,14}?(?:委员会|办公室|局|委|厅|支队|总队|政府|集团|中心|管委会)")
+_LEAD_IN = re.compile(r"^(?:请问|我想知道|想问|那么|那|由|和|与|跟|同|及|是|的|让|给|在|对|看看|查询|查一下|问下)+")
+_AGENCY_AFFIX = re.compile(r"^(?:市|省|区|县)|(?:委员会|办公室|局|委|厅|支队|总队|政府|集团|中心)$")
+_NOT_AGENCY = {"哪个局", "哪些局", "什么局", "哪个委", "哪个单位", "哪个部门", "哪些单位", "政府"}
+
+
+def _core(name: str) -> str:
+    return _AGENCY_AFFIX.sub("", _AGENCY_AFFIX.sub("", name))
+
+
+def _exact_mentions(question: str, vocab: Vocabulary) -> list[Mention]:
+    found = []
+    for surface, entities in vocab.surfaces.items():
+        start = question.find(surface)
+        while start >= 0:
+            for entity in entities:
+                how = "label" if surface == entity.label else "alias"
+                found.append(Mention(entity, surface, start, start + len(surface), how))
+            start = question.find(surface, start + 1)
+    # Longest surfaces win; a shorter one inside a longer one is dropped.
+    found.sort(key=lambda m: (-(m.end - m.start), m.start, m.how != "label"))
+    kept: list[Mention] = []
+    for mention in found:
+        overlaps = [k for k in kept if k.start < mention.end and mention.start < k.end]
+        if not overlaps or all(k.start == mention.start and k.end == mention.end for k in overlaps):
+            kept.append(mention)
+    return sorted(kept, key=lambda m: m.start)
+
+
+def link(question: str, vocab: Vocabulary) -> Linked:
+    """Link the entities a question names.
+
+    Only the labels and aliases of *vocab* are matched, so a graph of another
+    city links its own agencies with no code change.
+    """
+    question = normalize(question)
+    mentions = _exact_mentions(question, vocab)
+    covered = [(m.start, m.end) for m in mentions]
+    agencies = vocab.of_kind("Agency", "AgencyGroup")
+    agency_surfaces = {s: es for s, es in vocab.surfaces.items() if any(e.is_agency for e in es)}
+    unknown, suggestions = [], []
+    for match in _AGENCY_LIKE.finditer(question):
+        start, end = match.span()
+        if any(a < end and start < b for a, b in covered):
+            continue
+        lead_in = _LEAD_IN.match(match.group(0))
+        name = match.group(0)[lead_in.end() if lead_in else 0 :]
+        start = end - len(name)
+        if len(name) < 3 or name in _NOT_AGENCY or name.startswith(("哪", "什么", "各个")):
+            continue
+        core = _core(name)
+        near = [e for s, es in agency_surfaces.items() for e in es if core and _core(s) == core]
+        if near:
+            mentions.append(Mention(near[0], name, start, end, "near"))
+            continue
+        best = process.extractOne(name, [a.label for a in agencies], scorer=fuzz.ratio)
+        if best and best[1] >= 85 and len(name) >= 5:
+            entity = next(a for a in agencies if a.label == best[0])
+            mentions.append(Mention(entity, name, start, end, "near"))
+            continue
+        unknown.append(name)
+        close = process.extract(name, [a.label for a in agencies if a.kind == "Agency"],
+                                scorer=fuzz.WRatio, limit=3)
+        suggestions.extend(label for label, score, _ in close if score >= 40)
+    return Linked(question, tuple(sorted(mentions, key=lambda m: m.start)), tuple(unknown),
+                  tuple(dict.fromkeys(suggestions)))

@@ -1,0 +1,190 @@
+"""Every SPARQL query the QA layer runs: one template per intent, composable filters.
+
+Values are inserted as IRIs taken from the graph or as escaped literals, never
+as raw user text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+
+__all__ = [
+    "ENTITIES",
+    "ITEMS",
+    "ITEM_PASSAGES",
+    "agency_ranking",
+    "co_agencies",
+    "count_items",
+    "item_agencies",
+    "item_tasks",
+    "items_by_agencies",
+    "items_mentioning",
+    "items_where",
+    "milestones_where",
+    "targets_of_items",
+]
+
+ENTITIES = """SELECT ?e ?kind ?label ?alt WHERE {
+  VALUES ?t { pk:Agency pk:AgencyGroup pk:Domain pk:Place pk:PolicyDocument pk:District }
+  ?e a ?t ; rdfs:label ?label .
+  BIND(STRAFTER(STR(?t), "#") AS ?kind)
+  OPTIONAL { ?e skos:altLabel ?alt }
+}"""
+
+ITEMS = """SELECT ?item ?plan ?planTitle ?city ?year ?no ?title ?domain ?continued WHERE {
+  ?plan pk:item ?item ; rdfs:label ?planTitle .
+  OPTIONAL { ?plan pk:city ?city } OPTIONAL { ?plan pk:year ?year }
+  ?item pk:itemNo ?no ; rdfs:label ?title ; pk:domain/rdfs:label ?domain .
+  OPTIONAL { ?item pk:continued ?continued }
+}"""
+
+ITEM_PASSAGES = """SELECT ?item ?kind ?text WHERE {
+  { ?item pk:task/pk:text ?text . BIND("task" AS ?kind) }
+  UNION
+  { ?item pk:milestone ?m . ?m pk:text ?t ; pk:deadlineText ?d .
+    BIND(CONCAT(?d, "，", ?t) AS ?text) BIND("milestone" AS ?kind) }
+}"""
+
+
+def iri(value: str) -> str:
+    return f"<{value}>"
+
+
+def literal(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _values(var: str, iris: Iterable[str]) -> str:
+    return f"VALUES ?{var} {{ {' '.join(iri(i) for i in iris)} }}"
+
+
+_ITEM_COLUMNS = "?item ?no ?title ?plan"
+_ITEM_BODY = "?item a pk:Item ; pk:itemNo ?no ; rdfs:label ?title ; pk:plan ?plan ."
+
+
+def items_where(*patterns: str, order: str = "?plan ?no") -> str:
+    """Items matching extra graph patterns (each a SPARQL group fragment)."""
+    body = "\n  ".join([_ITEM_BODY, *patterns])
+    return f"SELECT DISTINCT {_ITEM_COLUMNS} WHERE {{\n  {body}\n}} ORDER BY {order}"
+
+
+def role_property(lead: bool) -> str:
+    return "pk:leadAgency" if lead else "pk:responsibleAgency"
+
+
+def items_by_agencies(agencies: Sequence[str], *, lead: bool = False, mode: str = "all") -> str:
+    """Items where all / any / none of *agencies* lead or take part.
+
+    >>> "FILTER NOT EXISTS" in items_by_agencies(["http://e/a"], mode="none")
+    True
+    """
+    prop = role_property(lead)
+    if mode == "any":
+        return items_where(_values("agency", agencies), f"?item {prop} ?agency .")
+    if mode == "none":
+        return items_where(*(f"FILTER NOT EXISTS {{ ?item {prop} {iri(a)} }}" for a in agencies))
+    return items_where(*(f"?item {prop} {iri(a)} ." for a in agencies))
+
+
+def count_items(*patterns: str) -> str:
+    body = "\n  ".join([_ITEM_BODY, *patterns])
+    return f"SELECT (COUNT(DISTINCT ?item) AS ?count) WHERE {{\n  {body}\n}}"
+
+
+def item_agencies(items: Sequence[str], *, lead_only: bool = False) -> str:
+    """Responsible agencies of items, the lead flagged, leads first."""
+    prop = "pk:leadAgency" if lead_only else "pk:responsibleAgency"
+    return f"""SELECT ?item ?agency ?label ?lead WHERE {{
+  {_values("item", items)}
+  ?item {prop} ?agency . ?agency rdfs:label ?label .
+  BIND(EXISTS {{ ?item pk:leadAgency ?agency }} AS ?lead)
+}} ORDER BY ?item DESC(?lead)"""
+
+
+def co_agencies(agency: str, items: Sequence[str] | None = None) -> str:
+    """Agencies sharing items with *agency* (optionally only on *items*), with shared counts."""
+    scope = _values("item", items) if items else ""
+    return f"""SELECT ?other ?label (COUNT(DISTINCT ?item) AS ?shared) (GROUP_CONCAT(DISTINCT STR(?no); separator=",") AS ?nos) WHERE {{
+  {scope}
+  ?item pk:responsibleAgency {iri(agency)} , ?other ; pk:itemNo ?no .
+  ?other rdfs:label ?label .
+  FILTER(?other != {iri(agency)})
+}} GROUP BY ?other ?label ORDER BY DESC(?shared) ?label"""
+
+
+def agency_ranking(*, lead: bool, items: Sequence[str] | None = None) -> str:
+    prop = role_property(lead)
+    scope = _values("item", items) if items else ""
+    return f"""SELECT ?agency ?label (COUNT(DISTINCT ?item) AS ?count) WHERE {{
+  {scope}
+  ?item a pk:Item ; {prop} ?agency . ?agency rdfs:label ?label .
+}} GROUP BY ?agency ?label ORDER BY DESC(?count) ?label"""
+
+
+def milestones_where(*, items: Sequence[str] | None = None, after: dt.date | None = None,
+                     until: dt.date | None = None, agency: str | None = None, lead: bool = False) -> str:
+    """Milestones (with their item) due in (after, until], optionally of items or an agency."""
+    patterns = []
+    if items:
+        patterns.append(_values("item", items))
+    if agency:
+        patterns.append(f"?item {role_property(lead)} {iri(agency)} .")
+    if after:
+        patterns.append(f'FILTER(?deadline > "{after.isoformat()}"^^xsd:date)')
+    if until:
+        patterns.append(f'FILTER(?deadline <= "{until.isoformat()}"^^xsd:date)')
+    body = "\n  ".join(patterns)
+    return f"""SELECT ?item ?no ?title ?milestone ?deadline ?deadlineText ?text WHERE {{
+  ?item pk:itemNo ?no ; rdfs:label ?title ; pk:milestone ?milestone .
+  ?milestone pk:deadline ?deadline ; pk:deadlineText ?deadlineText ; pk:text ?text .
+  {body}
+}} ORDER BY ?deadline ?no"""
+
+
+def targets_of_items(items: Sequence[str]) -> str:
+    """Targets stated in the items' milestones and tasks, with their deadline (if any)."""
+    return f"""SELECT ?item ?no ?owner ?deadline ?deadlineText ?metric ?value ?unit ?quantity ?cumulative ?text WHERE {{
+  {_values("item", items)}
+  ?item pk:itemNo ?no .
+  {{ ?item pk:milestone ?owner . ?owner pk:deadline ?deadline ; pk:deadlineText ?deadlineText . }}
+  UNION {{ ?item pk:task ?owner . }}
+  ?owner pk:target ?target .
+  ?target pk:metric ?metric ; pk:value ?value ; pk:unit ?unit ; pk:valueText ?quantity ;
+          pk:cumulative ?cumulative ; pk:text ?text .
+}} ORDER BY ?no ?deadline"""
+
+
+def item_tasks(items: Sequence[str]) -> str:
+    return f"""SELECT ?item ?no ?seq ?text WHERE {{
+  {_values("item", items)}
+  ?item pk:itemNo ?no ; pk:task ?task . ?task pk:seq ?seq ; pk:text ?text .
+}} ORDER BY ?no ?seq"""
+
+
+def item_domains(items: Sequence[str]) -> str:
+    return f"""SELECT ?item ?no ?title ?domain WHERE {{
+  {_values("item", items)}
+  ?item pk:itemNo ?no ; rdfs:label ?title ; pk:domain/rdfs:label ?domain .
+}}"""
+
+
+def items_mentioning(entities: Sequence[str]) -> str:
+    return items_where(_values("entity", entities), "?item pk:mentions ?entity .")
+
+
+def items_of_domain(domain: str) -> str:
+    return items_where(f"?item pk:domain {iri(domain)} .")
+
+
+def items_in_district(district: str) -> str:
+    return items_where(f"?item pk:responsibleAgency ?agency . ?agency pk:covers {iri(district)} .")
+
+
+def continued_items(continued: bool = True) -> str:
+    return items_where(f"?item pk:continued {'true' if continued else 'false'} .")
+
+
+def all_items() -> str:
+    return items_where()

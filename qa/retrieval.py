@@ -1,0 +1,152 @@
+"""Hybrid passage retrieval: character n-gram TF-IDF fused with dense embeddings.
+
+Lexical scoring is always available and cheap; the embedding model is loaded
+only when a question needs it. A relevance floor on the lexical side keeps
+unrelated questions from returning anything.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from ontology import HERE as ONTOLOGY_DIR
+
+from .vocabulary import Passage, Vocabulary
+
+__all__ = ["Hit", "Retriever", "expand_query", "synonyms"]
+
+log = logging.getLogger(__name__)
+
+#: Question words that say what is asked, not what about; removed before matching.
+_QUESTION_WORDS = re.compile(
+    r"哪些|哪个|哪家|哪几个|什么|多少|几个|几项|怎么样|怎么|如何|怎样|是否|有没有|谁|吗|呢|吧|啊|呀|请问|"
+    r"一下|相关|有关|的|了|是|要|在|由|和|与|及|都|也|还|请|告诉我|我想知道|查询|工作|事项|任务|单位|部门|"
+    r"负责|牵头|参与|处理|解决|管|情况|问题|领域|属于|目标|指标|累计|完成|前|底|月|年"
+)
+LEXICAL_FLOOR = 0.16
+
+
+@functools.cache
+def synonyms() -> dict[str, str]:
+    table = {}
+    for line in (ONTOLOGY_DIR / "synonyms.tsv").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            word, _, expansion = line.partition("\t")
+            table[word.strip()] = expansion.strip()
+    return table
+
+
+def expand_query(text: str) -> str:
+    """The question plus the plan wording of its colloquial words.
+
+    >>> expand_query("小区电瓶车乱充电")
+    '小区电瓶车乱充电 电动自行车 违规充电'
+    """
+    extra = [expansion for word, expansion in synonyms().items() if word in text and expansion not in text]
+    return " ".join([text, *extra])
+
+
+def strip_question_words(text: str) -> str:
+    return _QUESTION_WORDS.sub(" ", text)
+
+
+@dataclass(frozen=True)
+class Hit:
+    item: str
+    score: float
+    passage: Passage
+    lexical: float
+
+
+class Retriever:
+    """Retrieval over a vocabulary's passages, best item first."""
+
+    def __init__(self, vocab: Vocabulary) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.vocab = vocab
+        self.passages = vocab.passages
+        self._vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True)
+        self._matrix = self._vectorizer.fit_transform([p.text for p in self.passages])
+        self._dense: np.ndarray | None = None
+        self._embedder = None
+        self.dense_status = "not loaded"
+
+    # -------------------------------------------------------------- lexical
+    def lexical_scores(self, query: str) -> np.ndarray:
+        vector = self._vectorizer.transform([query])
+        return (self._matrix @ vector.T).toarray().ravel()
+
+    # -------------------------------------------------------------- dense
+    def _ensure_dense(self) -> bool:
+        if self._dense is not None:
+            return True
+        if os.environ.get("PLANKG_RETRIEVAL", "hybrid") == "lexical":
+            self.dense_status = "disabled (PLANKG_RETRIEVAL=lexical)"
+            return False
+        try:
+            from .embeddings import last_fallback_reason, load_embedder
+
+            embedder = load_embedder()
+        except Exception as error:  # the model is optional: lexical retrieval still answers
+            log.warning("embedding model unavailable, using lexical retrieval alone: %s", error)
+            self.dense_status = f"unavailable: {error}"
+            return False
+        if embedder is None:
+            self.dense_status = f"unavailable: {last_fallback_reason}"
+            return False
+        self._embedder = embedder
+        self._dense = embedder.encode_passages([p.text for p in self.passages])
+        self.dense_status = f"{embedder.backend}: {embedder.name}"
+        return True
+
+    def dense_scores(self, query: str) -> np.ndarray | None:
+        if not self._ensure_dense():
+            return None
+        vector = self._embedder.encode_queries([query])[0]
+        return self._dense @ vector
+
+    # -------------------------------------------------------------- search
+    def search(self, question: str, *, items: set[str] | None = None, dense: bool = True,
+               limit: int = 5, floor: float = LEXICAL_FLOOR) -> list[Hit]:
+        """Best items for *question*, each with its best passage; empty below the floor."""
+        query = expand_query(strip_question_words(question)).strip()
+        if not query:
+            return []
+        lexical = self.lexical_scores(query)
+        mask = np.array([items is None or p.item in items for p in self.passages])
+        lexical = np.where(mask, lexical, 0.0)
+        if lexical.max(initial=0.0) < floor:
+            return []
+        best_lexical = _best_per_item(self.passages, lexical)
+        ranked = sorted(best_lexical, key=lambda i: -best_lexical[i][0])
+        scores = {item: 1.0 / (10 + rank) for rank, item in enumerate(ranked)}
+        dense_scores = self.dense_scores(f"{question} {query}") if dense else None
+        best_dense = {}
+        if dense_scores is not None:
+            dense_scores = np.where(mask, dense_scores, -1.0)
+            best_dense = _best_per_item(self.passages, dense_scores)
+            for rank, item in enumerate(sorted(best_dense, key=lambda i: -best_dense[i][0])):
+                scores[item] = scores.get(item, 0.0) + 2.0 / (10 + rank)
+        hits = []
+        for item in sorted(scores, key=lambda i: -scores[i])[:limit]:
+            lex_score, lex_index = best_lexical.get(item, (0.0, None))
+            index = best_dense[item][1] if item in best_dense else lex_index
+            hits.append(Hit(item, scores[item], self.passages[index], lex_score))
+        return hits
+
+
+def _best_per_item(passages: list[Passage], scores: np.ndarray) -> dict[str, tuple[float, int]]:
+    best: dict[str, tuple[float, int]] = defaultdict(lambda: (-np.inf, -1))
+    for index, (passage, score) in enumerate(zip(passages, scores, strict=True)):
+        weight = 1.15 if passage.kind == "title" else 1.0
+        if score * weight > best[passage.item][0]:
+            best[passage.item] = (float(score * weight), index)
+    return {k: v for k, v in best.items() if v[0] > 0}
