@@ -421,9 +421,12 @@ def target_value(qa: QAEngine, ask: Ask) -> Answer | None:
         return _target_score(ask.text, row) + fits_time(row) * 1.2 - item_rank[row["item"]] * 1.5 \
             + (0.3 if row["deadline"] is not None else 0)
 
-    best = max(rows, key=score)
-    if _target_score(ask.text, best) < 1.5 or fits_time(best) < 0:
+    # A target at the deadline asked about beats a better-worded one at another deadline.
+    candidates = [r for r in rows if _target_score(ask.text, r) >= 1.5 and fits_time(r) >= 0]
+    if not candidates:
         return None
+    best_fit = max(fits_time(r) for r in candidates)
+    best = max((r for r in candidates if fits_time(r) == best_fit), key=score)
     info = qa.vocab.items[best["item"]]
     when = best["deadlineText"] or ("全年" if time is None else time.text)
     same_owner = [r for r in rows if r["owner"] == best["owner"] and r is not best

@@ -48,9 +48,11 @@ class Linked:
         return self.of_kind("Agency", "AgencyGroup")
 
     def rest(self) -> str:
-        """The question with linked mentions blanked out."""
+        """The question with linked agencies blanked out (what is left describes the item)."""
         chars = list(self.question)
         for m in self.mentions:
+            if not m.entity.is_agency:
+                continue
             chars[m.start : m.end] = [" "] * (m.end - m.start)
         return "".join(chars)
 
