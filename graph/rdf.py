@@ -48,7 +48,7 @@ def _lexical(value: Value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return format(value, "f").rstrip("0").rstrip(".") if value % 1 else str(int(value))
+        return format(value, "f").rstrip("0").rstrip(".") if value % 1 else f"{int(value)}.0"  # canonical xsd:decimal
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)

@@ -15,6 +15,7 @@ from rich.table import Table
 from graph import KnowledgeGraph, SparqlError, load_graph
 from graph.results import cell_text, to_csv, to_json, to_tsv
 from ingest import PlanError, read_plan
+from ui.export import ExportFormat
 
 app = typer.Typer(
     name="plankg",
@@ -24,7 +25,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 GraphOption = Annotated[
     list[Path] | None,
@@ -235,6 +236,38 @@ def _print_answer(result) -> None:
     if result.sparql:
         out.print("[dim]SPARQL:[/]")
         out.print(result.sparql, style="dim", highlight=False)
+
+
+@app.command()
+def export(
+    format: Annotated[ExportFormat, typer.Option("--format", help="File format.")] = ExportFormat.GRAPHML,
+    domain: Annotated[str | None, typer.Option(help="Only items of this domain (领域), e.g. 交通出行.")] = None,
+    agency: Annotated[str | None, typer.Option(help="Only items this agency leads or takes part in.")] = None,
+    item: Annotated[str | None, typer.Option(help="Only this item (number or title).")] = None,
+    districts: Annotated[bool, typer.Option(help="Add the districts (区市) that agency groups cover.")] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file. Default: plankg-network.<format>.")] = None,
+    graph: GraphOption = None,
+) -> None:
+    """Export the responsibility network (agencies, items, domains), filtered, as one file."""
+    from ui.export import ExportError, write_network
+
+    try:
+        path = write_network(open_graph(graph), format, output, domain=domain, agency=agency, item=item, districts=districts)
+    except ExportError as error:
+        fail(str(error))
+    err.print(f"Wrote {path}", highlight=False)
+
+
+@app.command(name="app")
+def run_app(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
+    graph: GraphOption = None,
+) -> None:
+    """Start the web app (问答, SPARQL, 责任网络, 进度, 数据) at http://HOST:PORT."""
+    from ui.app import serve
+
+    serve(open_graph(graph), host=host, port=port)
 
 
 def main() -> None:
