@@ -8,6 +8,8 @@ known agencies as suggestions.
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
 from dataclasses import dataclass
 
@@ -57,14 +59,46 @@ class Linked:
         return "".join(chars)
 
 
-_AGENCY_LIKE = re.compile(r"[\u4e00-\u9fff()]{2,14}?(?:委员会|办公室|局|委|厅|支队|总队|政府|集团|中心|管委会)")
-_LEAD_IN = re.compile(r"^(?:请问|我想知道|想问|那么|那|由|和|与|跟|同|及|是|的|让|给|在|对|看看|查询|查一下|问下)+")
+_AGENCY_END = re.compile(r"(?:委员会|办公室|局|委|厅|支队|总队|政府|集团|中心|管委会)$")
+_STOP_TOKENS = {"请问", "我想知道", "想问", "那么", "那", "由", "和", "与", "跟", "同", "及", "或", "是", "的",
+                "了", "让", "给", "在", "对", "看看", "查询", "查一下", "问下", "哪些", "哪个", "什么", "牵头",
+                "参与", "负责", "一起", "共同", "都", "也"}
 _AGENCY_AFFIX = re.compile(r"^(?:市|省|区|县)|(?:委员会|办公室|局|委|厅|支队|总队|政府|集团|中心)$")
 _NOT_AGENCY = {"哪个局", "哪些局", "什么局", "哪个委", "哪个单位", "哪个部门", "哪些单位", "政府"}
 
 
 def _core(name: str) -> str:
     return _AGENCY_AFFIX.sub("", _AGENCY_AFFIX.sub("", name))
+
+
+@functools.lru_cache(maxsize=8)
+def _tokenizer(words: tuple[str, ...]):
+    """A private jieba tokenizer that knows the graph's labels and aliases as words."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    for word in words:
+        tokenizer.add_word(word, freq=200000)
+    return tokenizer
+
+
+def agency_like_spans(question: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Spans of words that look like agency names (…局, …委, …政府), by jieba segmentation.
+
+    A name split by jieba (市 / 审计局) is joined back over its leading tokens.
+    """
+    tokens = list(_tokenizer(words).tokenize(question))
+    spans = []
+    for index, (token, _start, end) in enumerate(tokens):
+        if not _AGENCY_END.search(token) or token in _NOT_AGENCY:
+            continue
+        first = index
+        while first > 0 and tokens[first - 1][0] not in _STOP_TOKENS and re.fullmatch(
+                r"[\u4e00-\u9fff()]+", tokens[first - 1][0]) and index - first < 4:
+            first -= 1
+        spans.append((tokens[first][1], end))
+    return spans
 
 
 def _exact_mentions(question: str, vocab: Vocabulary) -> list[Mention]:
@@ -98,17 +132,16 @@ def link(question: str, vocab: Vocabulary) -> Linked:
     agencies = vocab.of_kind("Agency", "AgencyGroup")
     agency_surfaces = {s: es for s, es in vocab.surfaces.items() if any(e.is_agency for e in es)}
     unknown, suggestions = [], []
-    for match in _AGENCY_LIKE.finditer(question):
-        start, end = match.span()
+    for start, end in agency_like_spans(question, tuple(sorted(vocab.surfaces))):
         if any(a < end and start < b for a, b in covered):
             continue
-        lead_in = _LEAD_IN.match(match.group(0))
-        name = match.group(0)[lead_in.end() if lead_in else 0 :]
-        start = end - len(name)
+        name = question[start:end]
         if len(name) < 3 or name in _NOT_AGENCY or name.startswith(("哪", "什么", "各个")):
             continue
         core = _core(name)
         near = [e for s, es in agency_surfaces.items() for e in es if core and _core(s) == core]
+        near = near or [e for s, es in agency_surfaces.items() for e in es
+                        if len(core) >= 3 and len(_core(s)) >= 3 and (core in _core(s) or _core(s) in core)]
         if near:
             mentions.append(Mention(near[0], name, start, end, "near"))
             continue
