@@ -78,6 +78,7 @@ class Retriever:
         self._dense: np.ndarray | None = None
         self._embedder = None
         self.dense_status = "not loaded"
+        self.dense_queries = 0
 
     # -------------------------------------------------------------- lexical
     def lexical_scores(self, query: str) -> np.ndarray:
@@ -110,8 +111,12 @@ class Retriever:
     def dense_scores(self, query: str) -> np.ndarray | None:
         if not self._ensure_dense():
             return None
-        vector = self._embedder.encode_queries([query])[0]
-        return self._dense @ vector
+        self.dense_queries += 1
+        return self._dense @ self._query_vector(query)
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019 - one retriever per graph, kept for the process
+    def _query_vector(self, query: str) -> np.ndarray:
+        return self._embedder.encode_queries([query])[0]
 
     # -------------------------------------------------------------- search
     def search(self, question: str, *, items: set[str] | None = None, dense: bool = True,
