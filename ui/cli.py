@@ -206,7 +206,6 @@ def ask(
 ) -> None:
     """Answer a Chinese question about the plan, with the items, sources and SPARQL behind it."""
     import datetime as dt
-    import json
 
     from qa import answer
 
