@@ -220,7 +220,7 @@ def due_milestones(qa: QAEngine, ask: Ask) -> Answer | None:
 
 
 def count_items(qa: QAEngine, ask: Ask) -> Answer | None:
-    if not has("count_items", ask.text):
+    if not has("count_items", ask.text) or re.search(r"(几|多少)个?(责任)?(单位|部门|领域|机构)", ask.text):
         return None
     patterns, who = [], "计划中"
     agencies = ask.linked.agencies
@@ -450,7 +450,11 @@ def when_due(qa: QAEngine, ask: Ask) -> Answer | None:
     rows = qa.run(sparql).dicts()
     if not rows:
         return None
-    query = re.sub(r"什么时候|何时|哪天|哪个月|几月|什么时间|要|的|完成|前", "", ask.text)
+    named = [m for m in ask.linked.mentions if m.entity.kind in ("Place", "PolicyDocument")]
+    query = ask.text
+    for mention in named:  # the document is in several milestones; the verb tells them apart
+        query = query.replace(mention.surface, " ")
+    query = re.sub(r"什么时候|何时|哪天|哪个月|几月|什么时间|要|的|完成|前", "", query).strip() or ask.text
     scores = qa.retriever.lexical_scores(query)
     by_text = {p.text: s for p, s in zip(qa.retriever.passages, scores, strict=True)}
     best = max(rows, key=lambda r: by_text.get(f"{r['deadlineText']}，{r['text']}", 0.0)
@@ -525,6 +529,27 @@ def mentions(qa: QAEngine, ask: Ask) -> Answer | None:
     return replace(answer, answer=answer.answer + extra)
 
 
+def list_domains_or_agencies(qa: QAEngine, ask: Ask) -> Answer | None:
+    """有几个领域 / 有哪些领域 / 一共有多少个责任单位."""
+    if ask.linked.mentions:
+        return None
+    residue = re.sub(r"计划|本|这个|中|里|一共|总共|共|都|有|哪些|哪几个|什么|的|几个|多少个|多少|几|个|全部|所有|列出|请|包括|涉及|参与|责任|攻坚", "",
+                     ask.text).strip()
+    if residue in ("领域", "方面"):
+        sparql = """SELECT ?domain ?label (COUNT(DISTINCT ?item) AS ?items) WHERE {
+  ?item a pk:Item ; pk:domain ?domain . ?domain rdfs:label ?label .
+} GROUP BY ?domain ?label ORDER BY DESC(?items) ?label"""
+        rows = qa.run(sparql).rows
+        listing = "；".join(f"{label}（{n}项）" for _, label, n in rows)
+        return Answer(ask.text, f"计划共涉及{len(rows)}个领域：{listing}", "list_domains", sparql=sparql)
+    if residue in ("单位", "部门", "机构"):
+        sparql = Q.agency_ranking(lead=False)
+        rows = qa.run(sparql).rows
+        listing = "、".join(f"{label}（{n}项）" for _, label, n in rows)
+        return Answer(ask.text, f"计划共有{len(rows)}个责任单位：{listing}", "list_agencies", sparql=sparql)
+    return None
+
+
 def list_all(qa: QAEngine, ask: Ask) -> Answer | None:
     residue = re.sub(r"计划|本|这个|中|里|一共|都|有|哪些|什么|的|攻坚|事项|项目|全部|所有|列出|清单|请|包括", "",
                      ask.rest).strip()
@@ -564,6 +589,7 @@ STRATEGIES: tuple[Strategy, ...] = (
     agency_items,
     district_items,
     domain_questions,
+    list_domains_or_agencies,
     item_domain,
     continued_items,
     target_value,
