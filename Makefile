@@ -27,9 +27,9 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk graphviz >/dev/null; \
 	fi
 
+# The app on the bundled plan at http://127.0.0.1:7860 (问答, SPARQL, 责任网络, 进度, 数据).
 run: setup
-	$(VENV)/bin/plankg info
-	$(VENV)/bin/plankg sparql "SELECT ?no ?item ?lead WHERE { ?i a pk:Item ; pk:itemNo ?no ; rdfs:label ?item ; pk:leadAgency/rdfs:label ?lead } ORDER BY ?no"
+	$(VENV)/bin/plankg app
 
 test: setup system-deps
 	$(PY) -m pytest -q

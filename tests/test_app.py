@@ -57,6 +57,12 @@ def test_format_answer_skips_sources_already_quoted():
     assert "<details>" not in format_answer(quoted)  # no SPARQL, no block
 
 
+def test_format_answer_lists_items_only_when_the_text_does_not():
+    listed = Answer("q", "市公安局牵头的事项共1项：\n4. 加强重点医院学校景区周边交通拥堵整治", "lead_items",
+                    items=(ItemRef("p", 4, "加强重点医院学校景区周边交通拥堵整治"),))
+    assert "相关事项" not in format_answer(listed)
+
+
 def test_chat_follow_up_uses_the_previous_answer(kg):
     history, context = chat_turn("市公安局牵头哪些事项", [], None, kg)
     assert [m["role"] for m in history] == ["user", "assistant"]

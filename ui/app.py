@@ -27,7 +27,15 @@ from graph.results import cell_text, to_csv, to_json
 from ingest import PlanError, read_plan
 
 from .examples import EXAMPLE_QUERIES, EXAMPLE_QUESTIONS, QUERY_HEADER
-from .export import ExportError, ExportFormat, agency_load, export_bytes, filter_choices, responsibility_network
+from .export import (
+    ExportError,
+    ExportFormat,
+    agency_load,
+    available_formats,
+    export_bytes,
+    filter_choices,
+    responsibility_network,
+)
 from .network_view import STATIC_DIR, network_html
 from .timeline import gantt_png, milestones, target_progressions
 
@@ -45,6 +53,7 @@ __all__ = [
     "run_query",
     "serve",
     "timeline_outputs",
+    "warm_up",
 ]
 
 log = logging.getLogger("plankg.app")
@@ -89,8 +98,8 @@ def error_text(error: Exception) -> str:
     return f"Error: {type(error).__name__}: {error}"
 
 
-def _guard(on_error: Callable[[str], object]):
-    """Run a handler; on any exception return ``on_error("Error: …")`` instead of raising."""
+def _guard(on_error: Callable[..., object]):
+    """Run a handler; on any exception return ``on_error("Error: …", *args)`` instead of raising."""
 
     def decorate(handler):
         @functools.wraps(handler)
@@ -98,7 +107,7 @@ def _guard(on_error: Callable[[str], object]):
             try:
                 return handler(*args)
             except Exception as error:  # the app must never show a traceback
-                return on_error(error_text(error))
+                return on_error(error_text(error), *args)
 
         return run
 
@@ -116,7 +125,7 @@ def _fresh_dir(root: Path) -> Path:
 def format_answer(answer) -> str:
     """An :class:`qa.Answer` as chat Markdown: text, items, source sentences, SPARQL (collapsed)."""
     parts = [answer.answer.strip()]
-    if answer.items:
+    if answer.items and not all(ref.title in answer.answer for ref in answer.items):
         plans = {ref.plan for ref in answer.items}
         refs = [f"{ref.plan}·" if len(plans) > 1 else "" for ref in answer.items]
         listed = "；".join(f"{prefix}事项{ref.no} {ref.title}" for prefix, ref in zip(refs, answer.items, strict=True))
@@ -137,10 +146,25 @@ def _unquoted(source: str, text: str) -> bool:
     return source not in text and source.split("，", 1)[-1] not in text
 
 
+_QA_LOCK = threading.Lock()  # the QA engine loads its retrieval model lazily; one question at a time
+
+
 def _ask(question: str, kg: KnowledgeGraph, context):
     from qa import answer
 
-    return answer(question, kg, context=context)
+    with _QA_LOCK:
+        return answer(question, kg, context=context)
+
+
+WARM_UP_QUESTION = "6月底前违建要累计拆除多少"
+
+
+def warm_up(kg: KnowledgeGraph) -> None:
+    """Ask one question that loads the QA engine and its retrieval model (seconds), so users do not wait."""
+    try:
+        _ask(WARM_UP_QUESTION, kg, None)
+    except Exception:  # a failed warm-up only means the first user question is slower
+        log.exception("QA warm-up failed")
 
 
 def chat_turn(question: str, history: Sequence[dict] | None, context, kg: KnowledgeGraph, *,
@@ -196,7 +220,7 @@ def run_query(kg: KnowledgeGraph, sparql: str, out_dir: Path) -> QueryOutcome:
 
 # --- 责任网络 ------------------------------------------------------------------------
 
-LOAD_COLUMNS = ["单位", "类型", "牵头事项", "参与事项", "协同单位", "度", "介数中心性"]
+LOAD_COLUMNS = ["单位", "类型", "牵头", "参与", "协同单位", "度", "介数"]
 
 
 def _iframe(page: str, height: int = NETWORK_HEIGHT) -> str:
@@ -213,9 +237,13 @@ class NetworkOutcome:
 
 
 def network_outputs(kg: KnowledgeGraph, domain: str | None, agency: str | None, item: str | None,
-                    districts: bool, out_dir: Path, *, formats: Sequence[ExportFormat] = tuple(ExportFormat),
+                    districts: bool, out_dir: Path, *, formats: Sequence[ExportFormat] | None = None,
                     inline: bool = False) -> NetworkOutcome:
-    """The filtered network drawn (an iframe), its agency load table and a file per export format."""
+    """The filtered network drawn (an iframe), its agency load table and a file per export format.
+
+    *formats* defaults to every format this machine can write.
+    """
+    formats = available_formats() if formats is None else formats
     view = responsibility_network(kg, domain=domain or None, agency=agency or None, item=item or None,
                                   districts=bool(districts))
     page = network_html(view, inline=inline, script_url=f"{STATIC_ROUTE}/vis-network.min.js")
@@ -354,7 +382,7 @@ def build_app(current: CurrentGraph, *, out_dir: str | Path | None = None):
 
         with gr.Tabs():
             with gr.Tab("问答", id="chat"):
-                chatbot = gr.Chatbot(label="问答", height=520, elem_id="chat",
+                chatbot = gr.Chatbot(label="问答", show_label=False, height=520, elem_id="chat",
                                      placeholder="用中文提问，例如：市公安局牵头哪些事项？", buttons=["copy"])
                 with gr.Row():
                     question = gr.Textbox(show_label=False, placeholder="输入问题，回车提问", scale=8,
@@ -386,7 +414,7 @@ def build_app(current: CurrentGraph, *, out_dir: str | Path | None = None):
                     with gr.Column(scale=7):
                         drawing = gr.HTML(elem_id="network-frame")
                     with gr.Column(scale=4):
-                        load = gr.Dataframe(label="单位负荷（牵头 / 参与 / 协同单位 / 度 / 介数中心性）",
+                        load = gr.Dataframe(label="单位负荷：牵头与参与事项数、协同单位数、度、介数中心性",
                                             interactive=False, elem_id="load-table")
                 network_files = gr.File(label="下载当前视图（GraphML · GEXF · Cytoscape JSON · DOT · SVG · PNG · HTML · CSV）",
                                         file_count="multiple", interactive=False, elem_id="network-files")
@@ -406,7 +434,7 @@ def build_app(current: CurrentGraph, *, out_dir: str | Path | None = None):
                 reset = gr.Button("恢复为内置计划", size="sm")
 
         # 问答
-        @_guard(lambda message: ([{"role": "assistant", "content": message}], None, ""))
+        @_guard(lambda message, q, history, ctx: ([*(history or []), {"role": "assistant", "content": message}], ctx, ""))
         def on_ask(q, history, ctx):
             history, ctx = chat_turn(q, history, ctx, current.kg)
             return history, ctx, ""
@@ -420,7 +448,7 @@ def build_app(current: CurrentGraph, *, out_dir: str | Path | None = None):
         # SPARQL
         example.change(lambda name: QUERY_HEADER + EXAMPLE_QUERIES.get(name, ""), example, editor)
 
-        @_guard(lambda message: (pd.DataFrame(), message, None))
+        @_guard(lambda message, *_: (pd.DataFrame(), message, None))
         def on_run(sparql):
             outcome = run_query(current.kg, sparql, out / "queries")
             return outcome.table, outcome.message, outcome.files
@@ -428,7 +456,7 @@ def build_app(current: CurrentGraph, *, out_dir: str | Path | None = None):
         run.click(on_run, editor, [table, status, query_files])
 
         # 责任网络
-        @_guard(lambda message: (gr.skip(), pd.DataFrame(), None, message))
+        @_guard(lambda message, *_: (gr.skip(), pd.DataFrame(), None, message))
         def on_filter(dom, ag, it, dist):
             outcome = network_outputs(current.kg, dom, ag, it, dist, out / "network")
             return outcome.html, outcome.load, outcome.files, outcome.message
@@ -438,7 +466,7 @@ def build_app(current: CurrentGraph, *, out_dir: str | Path | None = None):
             control.change(on_filter, filters, [drawing, load, network_files, network_status])
 
         # 进度
-        @_guard(lambda message: (None, pd.DataFrame({"Error": [message]}), pd.DataFrame()))
+        @_guard(lambda message, *_: (None, pd.DataFrame({"Error": [message]}), pd.DataFrame()))
         def on_timeline(ag):
             outcome = timeline_outputs(current.kg, ag, out / "timeline")
             return outcome.chart, outcome.targets, outcome.milestones
@@ -454,12 +482,12 @@ def build_app(current: CurrentGraph, *, out_dir: str | Path | None = None):
 
         refresh_outputs = [summary, counts, domain, agency, item, timeline_agency]
 
-        @_guard(lambda message: (message, *(gr.skip() for _ in refresh_outputs)))
+        @_guard(lambda message, *_: (message, *(gr.skip() for _ in refresh_outputs)))
         def on_upload(path):
             report = ingest_upload(current, path)
             return (report, *refreshed())
 
-        @_guard(lambda message: (message, *(gr.skip() for _ in refresh_outputs)))
+        @_guard(lambda message, *_: (message, *(gr.skip() for _ in refresh_outputs)))
         def on_reset():
             current.reset()
             return ("已恢复为启动时的图谱。", *refreshed())
@@ -499,9 +527,12 @@ def create_server(kg: KnowledgeGraph | None = None, *, out_dir: str | Path | Non
                                footer_links=[], show_error=False)
 
 
-def serve(kg: KnowledgeGraph | None = None, *, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """Run the app until interrupted (the ``plankg app`` command)."""
+def serve(kg: KnowledgeGraph | None = None, *, host: str = "127.0.0.1", port: int = 7860, warm: bool = True) -> None:
+    """Run the app until interrupted (the ``plankg app`` command); *warm* loads the QA engine in the background."""
     import uvicorn
 
+    server = create_server(kg)
+    if warm:
+        threading.Thread(target=warm_up, args=(server.state.current.kg,), name="plankg-warm-up", daemon=True).start()
     print(f"plankg app on http://{host}:{port}", flush=True)
-    uvicorn.run(create_server(kg), host=host, port=port, log_level="warning")
+    uvicorn.run(server, host=host, port=port, log_level="warning")

@@ -36,6 +36,7 @@ __all__ = [
     "ExportFormat",
     "Relation",
     "agency_load",
+    "available_formats",
     "export_bytes",
     "filter_choices",
     "item_caption",
@@ -376,6 +377,17 @@ def to_html(view: nx.DiGraph) -> bytes:
     from .network_view import network_html
 
     return network_html(view, inline=True).encode("utf-8")
+
+
+def available_formats() -> list[ExportFormat]:
+    """Every format this machine can write (SVG and PNG need Graphviz).
+
+    >>> ExportFormat.GRAPHML in available_formats()
+    True
+    """
+    drawings = {ExportFormat.SVG, ExportFormat.PNG}
+    has_graphviz = shutil.which("neato") is not None
+    return [f for f in ExportFormat if has_graphviz or f not in drawings]
 
 
 _WRITERS: dict[ExportFormat, Callable[[nx.DiGraph], bytes]] = {

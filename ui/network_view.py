@@ -14,7 +14,15 @@ from pathlib import Path
 
 import networkx as nx
 
-from .export import AGENCY_TYPES, NODE_COLORS, TYPE_LABELS, Relation, wrap_label, item_caption, layout_positions
+from .export import (
+    AGENCY_TYPES,
+    NODE_COLORS,
+    TYPE_LABELS,
+    Relation,
+    item_caption,
+    layout_positions,
+    wrap_label,
+)
 
 __all__ = ["STATIC_DIR", "VIS_JS", "network_html", "node_details", "vis_data"]
 
