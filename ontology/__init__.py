@@ -85,11 +85,12 @@ def canonical_alias(name: str) -> str | None:
 
 
 @functools.cache
-def _districts() -> dict[str, tuple[str, ...]]:
+def _grouped(name: str) -> dict[str, tuple[str, ...]]:
+    """First column → the values of the second, from a two-column TSV beside this module."""
     table: dict[str, list[str]] = defaultdict(list)
-    for row in _rows("districts.tsv"):
+    for row in _rows(name):
         table[row[0]].append(row[1])
-    return {city: tuple(names) for city, names in table.items()}
+    return {key: tuple(values) for key, values in table.items()}
 
 
 def districts_of(city: str) -> tuple[str, ...]:
@@ -98,25 +99,17 @@ def districts_of(city: str) -> tuple[str, ...]:
     >>> districts_of("青岛")[:3]
     ('市南区', '市北区', '李沧区')
     """
-    return _districts().get(city, ())
+    return _grouped("districts.tsv").get(city, ())
 
 
 def known_cities() -> tuple[str, ...]:
     """Cities the district gazetteer knows."""
-    return tuple(_districts())
-
-
-@functools.cache
-def _places() -> dict[str, tuple[str, ...]]:
-    table: dict[str, list[str]] = defaultdict(list)
-    for row in _rows("places.tsv"):
-        table[row[0]].append(row[1])
-    return {city: tuple(names) for city, names in table.items()}
+    return tuple(_grouped("districts.tsv"))
 
 
 def places_of(city: str) -> tuple[str, ...]:
     """Named places of *city* from the gazetteer."""
-    return _places().get(city, ())
+    return _grouped("places.tsv").get(city, ())
 
 
 @functools.cache
