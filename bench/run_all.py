@@ -8,7 +8,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-BENCHES = [["qa.py", "--runs", "5"], ["scale.py"]]
+BENCHES = [["qa.py", "--runs", "5"], ["retrieval.py"], ["scale.py"]]
 
 if __name__ == "__main__":
     status = 0

@@ -8,8 +8,6 @@ known agencies as suggestions.
 
 from __future__ import annotations
 
-import functools
-import logging
 import re
 from dataclasses import dataclass
 
@@ -17,6 +15,7 @@ from rapidfuzz import fuzz, process
 
 from ingest.text import normalize
 
+from .tokens import tokenizer
 from .vocabulary import Entity, Vocabulary
 
 __all__ = ["Linked", "Mention", "link"]
@@ -71,24 +70,12 @@ def _core(name: str) -> str:
     return _AGENCY_AFFIX.sub("", _AGENCY_AFFIX.sub("", name))
 
 
-@functools.lru_cache(maxsize=8)
-def _tokenizer(words: tuple[str, ...]):
-    """A private jieba tokenizer that knows the graph's labels and aliases as words."""
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
-    for word in words:
-        tokenizer.add_word(word, freq=200000)
-    return tokenizer
-
-
 def agency_like_spans(question: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
     """Spans of words that look like agency names (…局, …委, …政府), by jieba segmentation.
 
     A name split by jieba (市 / 审计局) is joined back over its leading tokens.
     """
-    tokens = list(_tokenizer(words).tokenize(question))
+    tokens = list(tokenizer(words).tokenize(question))
     spans = []
     for index, (token, _start, end) in enumerate(tokens):
         if not _AGENCY_END.search(token) or token in _NOT_AGENCY:

@@ -96,3 +96,28 @@ def test_multi_agency_modes(kg):
 
 def test_empty_question(kg):
     assert answer("  ", kg).intent == "empty"
+
+
+RETRIEVAL = [json.loads(line) for line in (HERE / "data" / "retrieval_queries.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_hybrid_retrieval_recall(kg):
+    """Colloquial queries find their item first (recall@1) and within three (recall@3)."""
+    from qa import engine_for
+
+    engine = engine_for(kg)
+    firsts, top3 = 0, 0
+    for query in RETRIEVAL:
+        nos = [engine.vocab.items[h.item].no for h in engine.retriever.search(query["q"], limit=3)]
+        firsts += bool(nos) and nos[0] == query["item"]
+        top3 += query["item"] in nos
+    assert firsts / len(RETRIEVAL) >= 0.9
+    assert top3 == len(RETRIEVAL)
+
+
+def test_lexical_floor_rejects_unrelated(kg):
+    from qa import engine_for
+
+    retriever = engine_for(kg).retriever
+    for text in ("今天天气怎么样", "帮我写一首诗", "推荐一部好看的电影"):
+        assert retriever.search(text) == []
