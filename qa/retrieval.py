@@ -148,7 +148,7 @@ class Retriever:
         best_lexical = _best_per_item(self.passages, lexical)
         scores: dict[str, float] = {}
         _add_ranks(scores, best_lexical, 1.0)
-        best_bm25 = _best_per_item(self.passages, np.where(mask, self.bm25_scores(query), 0.0))
+        best_bm25 = _best_per_item(self.passages, np.where(mask, self.bm25_scores(question), 0.0))
         _add_ranks(scores, best_bm25, 1.0)
         dense_scores = self.dense_scores(f"{question} {query}") if dense else None
         best_dense = {}
@@ -172,7 +172,6 @@ def _add_ranks(scores: dict[str, float], best: dict[str, tuple[float, int]], wei
 def _best_per_item(passages: list[Passage], scores: np.ndarray) -> dict[str, tuple[float, int]]:
     best: dict[str, tuple[float, int]] = defaultdict(lambda: (-np.inf, -1))
     for index, (passage, score) in enumerate(zip(passages, scores, strict=True)):
-        weight = 1.15 if passage.kind == "title" else 1.0
-        if score * weight > best[passage.item][0]:
-            best[passage.item] = (float(score * weight), index)
+        if score > best[passage.item][0]:
+            best[passage.item] = (float(score), index)
     return {k: v for k, v in best.items() if v[0] > 0}
