@@ -2,11 +2,12 @@
 
 Starts the real server on a free 127.0.0.1 port in a thread and saves a
 screenshot of each tab under ``test-output/screenshots/`` (the chat and network
-ones are also copied to ``docs/`` for the README).
+ones are copied to ``docs/`` for the README when PLANKG_UPDATE_SCREENSHOTS=1).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import threading
@@ -83,7 +84,7 @@ def screenshot(page, name: str, *, docs: bool = False) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
-    if docs:
+    if docs and os.environ.get("PLANKG_UPDATE_SCREENSHOTS"):  # the README's pictures, on request
         DOCS.mkdir(exist_ok=True)
         shutil.copy(path, DOCS / f"screenshot-{name}.png")
 
