@@ -15,15 +15,16 @@ from dataclasses import dataclass, replace
 
 from graph import KnowledgeGraph
 from graph.store import QueryResult
+from ingest.deadlines import chinese_number
 from ingest.text import normalize
 
 from . import queries as Q
 from .answer import Answer, ItemRef, Source
-from .grammar import has
+from .grammar import CUES, has
 from .linking import Linked, link
 from .retrieval import Hit, Retriever
 from .temporal import TimeSpec, read_time
-from .vocabulary import Entity, ItemInfo, Vocabulary, build_vocabulary
+from .vocabulary import Entity, ItemInfo, Passage, Vocabulary, build_vocabulary
 
 __all__ = ["Ask", "QAEngine"]
 
@@ -38,6 +39,7 @@ class Ask:
     linked: Linked
     time: TimeSpec | None
     scope: frozenset[str] | None  # item IRIs, when the question names a city or year
+    numbered: tuple[str, ...] = ()  # item IRIs the question names by number (事项3, 第三项)
 
     @property
     def rest(self) -> str:
@@ -78,7 +80,9 @@ class QAEngine:
                 follow = self.answer(rewritten, as_of=as_of)
                 return replace(follow, question=question)
         today = as_of or dt.date.today()
-        ask = Ask(text, linked, read_time(text, plan_year=self.plan_year, today=today), self._scope(text))
+        scope = self._scope(text)
+        ask = Ask(text, linked, read_time(text, plan_year=self.plan_year, today=today), scope,
+                  self._numbered(text, scope))
         for strategy in STRATEGIES:
             result = strategy(self, ask)
             if result is not None:
@@ -91,6 +95,15 @@ class QAEngine:
                       "surface": m.surface, "how": m.how} for m in linked.mentions)
 
     def _rewrite_follow_up(self, text: str, linked: Linked, context: Answer) -> str | None:
+        residue = text
+        for mention in linked.mentions:
+            residue = residue.replace(mention.surface, "")
+        time = read_time(text, plan_year=self.plan_year, today=dt.date.today())
+        if time:
+            residue = residue.replace(time.text, "")
+        residue = re.sub(r"那么|那|呢|还有|另外|换成|如果是|的|情况|怎么样|怎样|如何|又|是|[？?，,。]", "", residue)
+        if len(residue) > 3:  # a whole new question, not a follow-up
+            return None
         new_question = context.question
         changed = False
         for mention in linked.mentions:
@@ -120,6 +133,14 @@ class QAEngine:
             items = [i for i in items if i.year in years]
         return frozenset(i.iri for i in items) if (cities or years) else None
 
+    def _numbered(self, text: str, scope: frozenset[str] | None) -> tuple[str, ...]:
+        numbers = []
+        for match in CUES["item_number"].finditer(text):
+            raw = next(g for g in match.groups() if g)
+            numbers.append(chinese_number(raw))
+        return tuple(i.iri for n in numbers for i in self.vocab.items.values()
+                     if i.no == n and (scope is None or i.iri in scope))
+
     def run(self, sparql: str) -> QueryResult:
         return self.kg.store.query(sparql)
 
@@ -146,7 +167,10 @@ class QAEngine:
                       sources=tuple(Source(i.no, i.title, i.plan) for i in infos[:MAX_LISTED]))
 
     def resolve_items(self, ask: Ask, *, limit: int = 1) -> list[Hit]:
-        """Items the question refers to by description (违建治理, 僵尸车整治)."""
+        """Items the question refers to by number (事项3) or description (违建治理, 僵尸车整治)."""
+        if ask.numbered:
+            return [Hit(iri, 1.0, Passage(iri, "title", self.vocab.items[iri].title), 1.0)
+                    for iri in ask.numbered[:limit]]
         mentioned = ask.linked.of_kind("Place", "PolicyDocument")
         if mentioned:
             rows = self.run(Q.items_mentioning([e.iri for e in mentioned]))
@@ -249,6 +273,48 @@ def count_items(qa: QAEngine, ask: Ask) -> Answer | None:
                   sources=tuple(Source(i.no, i.title, i.plan) for i in infos[:MAX_LISTED]))
 
 
+def rank_items(qa: QAEngine, ask: Ask) -> Answer | None:
+    if not has("rank_items", ask.text):
+        return None
+    sparql = Q.item_ranking_by_agencies()
+    rows = qa.run(sparql).dicts()
+    if ask.scope is not None:
+        rows = [r for r in rows if r["item"] in ask.scope]
+    if not rows:
+        return None
+    fewest = "最少" in ask.text
+    ordered = sorted(rows, key=lambda r: (r["count"], r["no"])) if fewest else rows
+    top = [r for r in ordered if r["count"] == ordered[0]["count"]]
+    listing = "；".join(f"{r['no']}. {r['title']}（{r['count']}个单位）" for r in ordered[:5])
+    names = "、".join(f"事项{r['no']}“{r['title']}”" for r in top)
+    text = f"责任单位{'最少' if fewest else '最多'}的事项是{names}（{top[0]['count']}个单位）。排名：{listing}"
+    infos = qa.item_refs([r["item"] for r in top])
+    return Answer(ask.text, text, "item_ranking", items=tuple(_ref(i) for i in infos), sparql=sparql,
+                  sources=tuple(Source(i.no, i.title, i.plan) for i in infos))
+
+
+def item_overview(qa: QAEngine, ask: Ask) -> Answer | None:
+    """事项3 / 第三项是什么: the item's title, domain, agencies and milestones."""
+    if not ask.numbered:
+        return None
+    sparql = Q.item_overview(list(ask.numbered))
+    rows = qa.run(sparql).dicts()
+    lines, infos = [], qa.item_refs(ask.numbered)
+    for info in infos:
+        mine = [r for r in rows if r["item"] == info.iri]
+        if not mine:
+            continue
+        leads = "、".join(r["agency"] for r in mine if r["lead"])
+        others = "、".join(r["agency"] for r in mine if not r["lead"])
+        kind = "继续攻坚事项" if mine[0]["continued"] else "新增攻坚事项"
+        lines.append(f"事项{info.no}“{info.title}”：{mine[0]['domain']}领域，{kind}；牵头单位{leads}"
+                     + (f"，参与单位{others}" if others else "") + f"；{mine[0]['milestones']}个进度节点。")
+    if not lines:
+        return Answer(ask.text, "计划中没有这个序号的事项。", "item_overview", sparql=sparql)
+    return Answer(ask.text, "\n".join(lines), "item_overview", items=tuple(_ref(i) for i in infos),
+                  sparql=sparql, sources=tuple(Source(i.no, i.title, i.plan) for i in infos))
+
+
 def rank_agencies(qa: QAEngine, ask: Ask) -> Answer | None:
     if not (has("rank", ask.text) and (has("agency_word", ask.text) or has("lead", ask.text))):
         return None
@@ -312,6 +378,11 @@ def agency_items(qa: QAEngine, ask: Ask) -> Answer | None:
     agency = agencies[0]
     if has("howmuch", ask.text) and not has("count_items", ask.text) and qa.resolve_items(ask):
         return None  # a number about an item, asked with the agency as context
+    if has("joined_not_led", ask.text):
+        sparql = Q.items_where(f"?item pk:responsibleAgency {Q.iri(agency.iri)} .",
+                               f"FILTER NOT EXISTS {{ ?item pk:leadAgency {Q.iri(agency.iri)} }}")
+        return qa.items_answer(ask, "joined_not_led", sparql, f"{agency.label}参与但不牵头的事项",
+                               empty=f"{agency.label}没有只参与不牵头的事项。")
     lead = has("lead", ask.text)
     mode = "none" if has("negation", ask.text) and re.search(r"(没有|未|不)(牵头|参与|负责)", ask.text) else "all"
     sparql = Q.items_by_agencies([agency.iri], lead=lead, mode=mode)
@@ -406,6 +477,9 @@ def target_value(qa: QAEngine, ask: Ask) -> Answer | None:
     time = ask.time
     item_rank = {h.item: r for r, h in enumerate(hits)}
 
+    if has("trajectory", ask.text):
+        time = None
+
     def fits_time(row: dict) -> int:
         if time is None:
             return 1 if row["deadline"] is None or row["deadline"].month == 12 else 0
@@ -428,6 +502,8 @@ def target_value(qa: QAEngine, ask: Ask) -> Answer | None:
     best_fit = max(fits_time(r) for r in candidates)
     best = max((r for r in candidates if fits_time(r) == best_fit), key=score)
     info = qa.vocab.items[best["item"]]
+    if has("trajectory", ask.text):
+        return _trajectory(ask, info, best, rows, sparql)
     when = best["deadlineText"] or ("全年" if time is None else time.text)
     same_owner = [r for r in rows if r["owner"] == best["owner"] and r is not best
                   and _target_score(ask.text, r) >= _target_score(ask.text, best) - 0.5]
@@ -438,6 +514,18 @@ def target_value(qa: QAEngine, ask: Ask) -> Answer | None:
             f"\n——事项{info.no}“{info.title}”")
     return Answer(ask.text, text, "target_value", items=(_ref(info),), sparql=sparql,
                   sources=(Source(info.no, f"{when}，{best['text']}", info.plan),))
+
+
+def _trajectory(ask: Ask, info: ItemInfo, best: dict, rows: list[dict], sparql: str) -> Answer:
+    """The same metric at every deadline: 1000个 → 3000个 → 7000个 → 10000个."""
+    steps = sorted((r for r in rows if r["item"] == best["item"] and r["deadline"] is not None
+                    and r["metric"] == best["metric"] and r["unit"] == best["unit"]),
+                   key=lambda r: r["deadline"])
+    steps = list({r["deadline"]: r for r in steps}.values())
+    chain = " → ".join(f"{r['deadlineText']} {'累计' if r['cumulative'] else ''}{r['quantity']}" for r in steps)
+    text = f"{best['metric']}各阶段目标：{chain}\n——事项{info.no}“{info.title}”"
+    return Answer(ask.text, text, "target_trajectory", items=(_ref(info),), sparql=sparql,
+                  sources=tuple(Source(info.no, f"{r['deadlineText']}，{r['text']}", info.plan) for r in steps))
 
 
 def when_due(qa: QAEngine, ask: Ask) -> Answer | None:
@@ -582,6 +670,7 @@ def refuse(qa: QAEngine, ask: Ask) -> Answer:
 STRATEGIES: tuple[Strategy, ...] = (
     unknown_agency,
     count_items,
+    rank_items,
     rank_agencies,
     due_milestones,
     several_agencies,
@@ -596,6 +685,7 @@ STRATEGIES: tuple[Strategy, ...] = (
     when_due,
     item_agencies,
     item_tasks,
+    item_overview,
     mentions,
     list_all,
     search,

@@ -170,6 +170,24 @@ def item_domains(items: Sequence[str]) -> str:
 }}"""
 
 
+def item_ranking_by_agencies() -> str:
+    """Items by how many agencies share them, most first."""
+    return """SELECT ?item ?no ?title (COUNT(DISTINCT ?agency) AS ?count) WHERE {
+  ?item a pk:Item ; pk:itemNo ?no ; rdfs:label ?title ; pk:responsibleAgency ?agency .
+} GROUP BY ?item ?no ?title ORDER BY DESC(?count) ?no"""
+
+
+def item_overview(items: Sequence[str]) -> str:
+    """Title, domain, continued flag and agencies of items."""
+    return f"""SELECT ?item ?no ?title ?domain ?continued ?agency ?lead (COUNT(DISTINCT ?m) AS ?milestones) WHERE {{
+  {_values("item", items)}
+  ?item pk:itemNo ?no ; rdfs:label ?title ; pk:domain/rdfs:label ?domain ; pk:continued ?continued ;
+        pk:responsibleAgency ?a . ?a rdfs:label ?agency .
+  BIND(EXISTS {{ ?item pk:leadAgency ?a }} AS ?lead)
+  OPTIONAL {{ ?item pk:milestone ?m }}
+}} GROUP BY ?item ?no ?title ?domain ?continued ?agency ?lead ORDER BY ?no DESC(?lead)"""
+
+
 def items_mentioning(entities: Sequence[str]) -> str:
     return items_where(_values("entity", entities), "?item pk:mentions ?entity .")
 

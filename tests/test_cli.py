@@ -121,3 +121,10 @@ def test_ask_readable_output():
 def test_ask_bad_date(monkeypatch, capsys):
     code, captured = run_main(monkeypatch, capsys, "ask", "下个月到期的节点", "--as-of", "2023-13-01")
     assert code == 2 and "YYYY-MM-DD" in captured.err
+
+
+def test_ask_batch_follow_up_uses_previous_line():
+    result = run("ask", input="市公安局牵头哪些事项\n那市交通运输局呢？\n市教育局参与哪些事项\n")
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [i["no"] for i in rows[1]["items"]] == [5, 7]
+    assert [i["no"] for i in rows[2]["items"]] == [4]

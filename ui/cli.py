@@ -215,10 +215,11 @@ def ask(
         fail(f"--as-of {as_of!r} is not a date; expected YYYY-MM-DD")
     kg = open_graph(graph, store)
     questions = [question] if question is not None else (line.strip() for line in sys.stdin)
+    previous = None  # a batch is a conversation: 那市交通运输局呢？ follows the line before
     for text in questions:
         if question is None and not text:
             continue
-        result = answer(text, kg, as_of=today)
+        result = previous = answer(text, kg, as_of=today, context=previous)
         if as_json or question is None:
             sys.stdout.write(result.to_json() + "\n")
             sys.stdout.flush()
