@@ -22,7 +22,7 @@ from . import queries as Q
 from .answer import Answer, ItemRef, Source
 from .grammar import CUES, has
 from .linking import Linked, link
-from .retrieval import Hit, Retriever
+from .retrieval import Hit, Retriever, expand_query
 from .temporal import TimeSpec, read_time
 from .vocabulary import Entity, ItemInfo, Passage, Vocabulary, build_vocabulary
 
@@ -384,6 +384,8 @@ def agency_items(qa: QAEngine, ask: Ask) -> Answer | None:
         return qa.items_answer(ask, "joined_not_led", sparql, f"{agency.label}参与但不牵头的事项",
                                empty=f"{agency.label}没有只参与不牵头的事项。")
     lead = has("lead", ask.text)
+    if has("domain_word", ask.text) and re.search(r"哪|什么", ask.text):
+        return _agency_domains(qa, ask, agency, lead)
     mode = "none" if has("negation", ask.text) and re.search(r"(没有|未|不)(牵头|参与|负责)", ask.text) else "all"
     sparql = Q.items_by_agencies([agency.iri], lead=lead, mode=mode)
     role = "牵头" if lead else "参与（含牵头）"
@@ -393,6 +395,22 @@ def agency_items(qa: QAEngine, ask: Ask) -> Answer | None:
     if agency.kind == "AgencyGroup" or not lead:
         return answer
     return answer
+
+
+def _agency_domains(qa: QAEngine, ask: Ask, agency: Entity, lead: bool) -> Answer | None:
+    """市场监管局牵头的事项在什么领域: the agency's items with their domains."""
+    items = qa.run(Q.items_by_agencies([agency.iri], lead=lead)).column("item")
+    if not items:
+        return None
+    sparql = Q.item_domains(items)
+    rows = sorted(qa.run(sparql).dicts(), key=lambda r: r["no"])
+    domains = list(dict.fromkeys(r["domain"] for r in rows))
+    listing = "；".join(f"{r['no']}. {r['title']}（{r['domain']}）" for r in rows)
+    role = "牵头" if lead else "参与"
+    infos = qa.item_refs(items, ask)
+    return Answer(ask.text, f"{agency.label}{role}的事项属于{'、'.join(domains)}领域：{listing}",
+                  "agency_domains", items=tuple(_ref(i) for i in infos), sparql=sparql,
+                  sources=tuple(Source(i.no, i.title, i.plan) for i in infos))
 
 
 def district_items(qa: QAEngine, ask: Ask) -> Answer | None:
@@ -453,6 +471,7 @@ def continued_items(qa: QAEngine, ask: Ask) -> Answer | None:
 
 
 def _target_score(question: str, row: dict) -> float:
+    question = expand_query(question)  # 外卖 also means 网络订餐 in the plan's words
     words = set(re.findall(r"[\u4e00-\u9fff]{2}", question)) | set(re.findall(r"[\u4e00-\u9fff]", question))
     target_text = f"{row['metric']}{row['unit']}"
     score = sum(2 if len(w) == 2 else 0.3 for w in words if w in target_text)
@@ -493,7 +512,7 @@ def target_value(qa: QAEngine, ask: Ask) -> Answer | None:
 
     def score(row: dict) -> float:
         return _target_score(ask.text, row) + fits_time(row) * 1.2 - item_rank[row["item"]] * 1.5 \
-            + (0.3 if row["deadline"] is not None else 0)
+            + (0.3 if row["deadline"] is not None else 0) - 0.1 * rows.index(row) / len(rows)
 
     # A target at the deadline asked about beats a better-worded one at another deadline.
     candidates = [r for r in rows if _target_score(ask.text, r) >= 1.5 and fits_time(r) >= 0]
