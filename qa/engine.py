@@ -234,7 +234,10 @@ def due_milestones(qa: QAEngine, ask: Ask) -> Answer | None:
     who = f"{agencies[0].label}{'牵头' if lead else '参与'}的事项" if agencies else "各事项"
     window = time.text if not time.relative else f"{time.text}（{(after or time.until).isoformat()} 至 {time.until.isoformat()}）"
     if not rows:
-        return Answer(ask.text, f"{window}{who}没有到期的进度节点。", "milestones_due", sparql=sparql)
+        first, last = qa.run(Q.DEADLINE_RANGE).rows[0]
+        span = f"（计划的进度节点在{first.isoformat()}至{last.isoformat()}之间；可用 --as-of 指定日期）" \
+            if time.relative and first else ""
+        return Answer(ask.text, f"{window}{who}没有到期的进度节点{span}。", "milestones_due", sparql=sparql)
     lines = [f"{r['no']}. {r['title']}【{r['deadlineText']}】{r['text']}" for r in rows[:MAX_LISTED]]
     infos = qa.item_refs([r["item"] for r in rows])
     text = f"{window}{who}共有{len(rows)}个进度节点：\n" + "\n".join(lines)

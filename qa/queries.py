@@ -143,6 +143,9 @@ def milestones_where(*, items: Sequence[str] | None = None, after: dt.date | Non
 }} ORDER BY ?deadline ?no"""
 
 
+DEADLINE_RANGE = "SELECT (MIN(?d) AS ?first) (MAX(?d) AS ?last) WHERE { ?m pk:deadline ?d }"
+
+
 def targets_of_items(items: Sequence[str]) -> str:
     """Targets stated in the items' milestones and tasks, with their deadline (if any)."""
     return f"""SELECT ?item ?no ?owner ?deadline ?deadlineText ?metric ?value ?unit ?quantity ?cumulative ?text WHERE {{

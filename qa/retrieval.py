@@ -32,6 +32,7 @@ _QUESTION_WORDS = re.compile(
     r"负责|牵头|参与|处理|解决|管|情况|问题|领域|属于|目标|指标|累计|完成|前|底|月|年"
 )
 LEXICAL_FLOOR = 0.16
+RERANK_DEPTH = 300  # passages per lexical ranking that embeddings re-rank
 
 
 @functools.cache
@@ -100,7 +101,7 @@ class Retriever:
 
     # -------------------------------------------------------------- dense
     def _ensure_dense(self) -> bool:
-        if self._dense is not None:
+        if self._embedder is not None:
             return True
         if os.environ.get("PLANKG_RETRIEVAL", "hybrid") == "lexical":
             self.dense_status = "disabled (PLANKG_RETRIEVAL=lexical)"
@@ -117,15 +118,33 @@ class Retriever:
             self.dense_status = f"unavailable: {last_fallback_reason}"
             return False
         self._embedder = embedder
-        self._dense = embedder.encode_passages([p.text for p in self.passages])
+        self._dense = np.zeros((len(self.passages), 0), dtype=np.float32)
+        self._encoded = np.zeros(len(self.passages), dtype=bool)
         self.dense_status = f"{embedder.backend}: {embedder.name}"
         return True
 
-    def dense_scores(self, query: str) -> np.ndarray | None:
+    def _encode(self, indices: np.ndarray) -> None:
+        """Embed the passages at *indices* not embedded yet (passages are embedded on demand,
+        so a graph of thousands of plans never pays for embedding all of them)."""
+        todo = indices[~self._encoded[indices]]
+        if len(todo) == 0:
+            return
+        vectors = self._embedder.encode_passages([self.passages[i].text for i in todo])
+        if self._dense.shape[1] == 0:
+            self._dense = np.zeros((len(self.passages), vectors.shape[1]), dtype=np.float32)
+        self._dense[todo] = vectors
+        self._encoded[todo] = True
+
+    def dense_scores(self, query: str, candidates: np.ndarray | None = None) -> np.ndarray | None:
+        """Cosine similarity of the query to passages (-1 outside *candidates*, when given)."""
         if not self._ensure_dense():
             return None
+        indices = np.arange(len(self.passages)) if candidates is None else candidates
+        self._encode(indices)
         self.dense_queries += 1
-        return self._dense @ self._query_vector(query)
+        scores = np.full(len(self.passages), -1.0)
+        scores[indices] = self._dense[indices] @ self._query_vector(query)
+        return scores
 
     @functools.lru_cache(maxsize=256)  # noqa: B019 - one retriever per graph, kept for the process
     def _query_vector(self, query: str) -> np.ndarray:
@@ -148,9 +167,12 @@ class Retriever:
         best_lexical = _best_per_item(self.passages, lexical)
         scores: dict[str, float] = {}
         _add_ranks(scores, best_lexical, 1.0)
-        best_bm25 = _best_per_item(self.passages, np.where(mask, self.bm25_scores(question), 0.0))
+        bm25 = np.where(mask, self.bm25_scores(question), 0.0)
+        best_bm25 = _best_per_item(self.passages, bm25)
         _add_ranks(scores, best_bm25, 1.0)
-        dense_scores = self.dense_scores(f"{question} {query}") if dense else None
+        # Embeddings re-rank the lexical candidates (all passages of a small graph).
+        candidates = np.union1d(_top(lexical, RERANK_DEPTH), _top(bm25, RERANK_DEPTH))
+        dense_scores = self.dense_scores(f"{question} {query}", candidates) if dense else None
         best_dense = {}
         if dense_scores is not None:
             best_dense = _best_per_item(self.passages, np.where(mask, dense_scores, -1.0))
@@ -161,6 +183,15 @@ class Retriever:
             index = next(best[item][1] for best in (best_dense, best_lexical, best_bm25) if item in best)
             hits.append(Hit(item, scores[item], self.passages[index], lex_score))
         return hits
+
+
+def _top(scores: np.ndarray, depth: int) -> np.ndarray:
+    """Indices of the *depth* best positive scores."""
+    if len(scores) > depth:
+        best = np.argpartition(-scores, depth)[:depth]
+    else:
+        best = np.arange(len(scores))
+    return best[scores[best] > 0]
 
 
 def _add_ranks(scores: dict[str, float], best: dict[str, tuple[float, int]], weight: float,
