@@ -232,7 +232,10 @@ def due_milestones(qa: QAEngine, ask: Ask) -> Answer | None:
     if ask.scope is not None:
         rows = [r for r in rows if r["item"] in ask.scope]
     who = f"{agencies[0].label}{'牵头' if lead else '参与'}的事项" if agencies else "各事项"
-    window = time.text if not time.relative else f"{time.text}（{(after or time.until).isoformat()} 至 {time.until.isoformat()}）"
+    window = time.text
+    if time.relative:
+        since = f"{(after + dt.timedelta(days=1)).isoformat()} 至 " if after else "截至"
+        window = f"{time.text}（{since}{time.until.isoformat()}）"
     if not rows:
         first, last = qa.run(Q.DEADLINE_RANGE).rows[0]
         span = f"（计划的进度节点在{first.isoformat()}至{last.isoformat()}之间；可用 --as-of 指定日期）" \
