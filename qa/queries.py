@@ -31,21 +31,21 @@ ENTITIES = """SELECT ?e ?kind ?label ?alt WHERE {
   ?e a ?t ; rdfs:label ?label .
   BIND(STRAFTER(STR(?t), "#") AS ?kind)
   OPTIONAL { ?e skos:altLabel ?alt }
-}"""
+} ORDER BY ?e ?alt"""
 
 ITEMS = """SELECT ?item ?plan ?planTitle ?city ?year ?no ?title ?domain ?continued WHERE {
   ?plan pk:item ?item ; rdfs:label ?planTitle .
   OPTIONAL { ?plan pk:city ?city } OPTIONAL { ?plan pk:year ?year }
   ?item pk:itemNo ?no ; rdfs:label ?title ; pk:domain/rdfs:label ?domain .
   OPTIONAL { ?item pk:continued ?continued }
-}"""
+} ORDER BY ?plan ?no"""
 
 ITEM_PASSAGES = """SELECT ?item ?kind ?text WHERE {
   { ?item pk:task/pk:text ?text . BIND("task" AS ?kind) }
   UNION
   { ?item pk:milestone ?m . ?m pk:text ?t ; pk:deadlineText ?d .
     BIND(CONCAT(?d, "，", ?t) AS ?text) BIND("milestone" AS ?kind) }
-}"""
+} ORDER BY ?item ?kind ?text"""
 
 
 def iri(value: str) -> str:
@@ -100,7 +100,7 @@ def item_agencies(items: Sequence[str], *, lead_only: bool = False) -> str:
   {_values("item", items)}
   ?item {prop} ?agency . ?agency rdfs:label ?label .
   BIND(EXISTS {{ ?item pk:leadAgency ?agency }} AS ?lead)
-}} ORDER BY ?item DESC(?lead)"""
+}} ORDER BY ?item DESC(?lead) ?label"""
 
 
 def co_agencies(agency: str, items: Sequence[str] | None = None) -> str:
@@ -140,7 +140,7 @@ def milestones_where(*, items: Sequence[str] | None = None, after: dt.date | Non
   ?item pk:itemNo ?no ; rdfs:label ?title ; pk:milestone ?milestone .
   ?milestone pk:deadline ?deadline ; pk:deadlineText ?deadlineText ; pk:text ?text .
   {body}
-}} ORDER BY ?deadline ?no"""
+}} ORDER BY ?deadline ?no ?milestone"""
 
 
 DEADLINE_RANGE = "SELECT (MIN(?d) AS ?first) (MAX(?d) AS ?last) WHERE { ?m pk:deadline ?d }"
@@ -156,21 +156,21 @@ def targets_of_items(items: Sequence[str]) -> str:
   ?owner pk:target ?target .
   ?target pk:metric ?metric ; pk:value ?value ; pk:unit ?unit ; pk:valueText ?quantity ;
           pk:cumulative ?cumulative ; pk:text ?text .
-}} ORDER BY ?no ?deadline"""
+}} ORDER BY ?no ?deadline ?owner ?target"""
 
 
 def item_tasks(items: Sequence[str]) -> str:
     return f"""SELECT ?item ?no ?seq ?text WHERE {{
   {_values("item", items)}
   ?item pk:itemNo ?no ; pk:task ?task . ?task pk:seq ?seq ; pk:text ?text .
-}} ORDER BY ?no ?seq"""
+}} ORDER BY ?no ?seq ?item"""
 
 
 def item_domains(items: Sequence[str]) -> str:
     return f"""SELECT ?item ?no ?title ?domain WHERE {{
   {_values("item", items)}
   ?item pk:itemNo ?no ; rdfs:label ?title ; pk:domain/rdfs:label ?domain .
-}}"""
+}} ORDER BY ?no ?item"""
 
 
 def item_ranking_by_agencies() -> str:
@@ -188,7 +188,7 @@ def item_overview(items: Sequence[str]) -> str:
         pk:responsibleAgency ?a . ?a rdfs:label ?agency .
   BIND(EXISTS {{ ?item pk:leadAgency ?a }} AS ?lead)
   OPTIONAL {{ ?item pk:milestone ?m }}
-}} GROUP BY ?item ?no ?title ?domain ?continued ?agency ?lead ORDER BY ?no DESC(?lead)"""
+}} GROUP BY ?item ?no ?title ?domain ?continued ?agency ?lead ORDER BY ?no DESC(?lead) ?agency"""
 
 
 def items_mentioning(entities: Sequence[str]) -> str:
