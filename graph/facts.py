@@ -7,6 +7,7 @@ consume the same :class:`Facts`, so they cannot disagree.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,8 +22,16 @@ Value = str | int | float | bool | dt.date
 _IRI_UNSAFE = re.compile(r"[\s<>\"{}|\\^`]")
 
 
+_ID = str(ID)
+
+
 def _iri(*parts: str | int) -> str:
-    return str(ID) + "/".join(_IRI_UNSAFE.sub("_", str(p)) for p in parts)
+    return _ID + "/".join(map(_safe, parts))
+
+
+@functools.lru_cache(maxsize=8192)  # names, slugs and kinds recur in every item
+def _safe(part: str | int) -> str:
+    return _IRI_UNSAFE.sub("_", str(part))
 
 
 @dataclass(frozen=True)
@@ -47,14 +56,29 @@ class Edge:
 class Facts:
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
+    # iri → (the node it was built for, that node's attrs as a set): merging an
+    # agency met in thousands of items then costs the new attrs, not all of them.
+    _attr_sets: dict[str, tuple[Node, set]] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, node: Node) -> str:
+        """Add *node*; a node already known keeps its type and label and gains new attrs."""
         known = self.nodes.get(node.iri)
         if known is None:
             self.nodes[node.iri] = node
         elif node.attrs:
-            merged = tuple(dict.fromkeys(known.attrs + node.attrs))
-            self.nodes[node.iri] = Node(known.iri, known.type, known.label, merged)
+            cached = self._attr_sets.get(node.iri)
+            if cached is not None and cached[0] is known:
+                seen = cached[1]
+                new = tuple(dict.fromkeys(a for a in node.attrs if a not in seen))
+                if not new:
+                    return node.iri
+                merged = known.attrs + new
+                seen.update(new)
+            else:
+                merged = tuple(dict.fromkeys(known.attrs + node.attrs))
+                seen = set(merged)
+            merged_node = self.nodes[node.iri] = Node(known.iri, known.type, known.label, merged)
+            self._attr_sets[node.iri] = (merged_node, seen)
         return node.iri
 
     def link(self, source: str, predicate: str, target: str) -> None:
@@ -65,7 +89,16 @@ class Facts:
 
 
 def _alt_labels(label: str) -> tuple[tuple[str, Value], ...]:
-    return tuple(("altLabel", alias) for alias, canonical in aliases().items() if canonical == label)
+    return _aliases_by_label().get(label, ())
+
+
+@functools.cache
+def _aliases_by_label() -> dict[str, tuple[tuple[str, Value], ...]]:
+    """Canonical label → its ``altLabel`` attrs, in the order of ``aliases.tsv``."""
+    table: dict[str, list[tuple[str, Value]]] = {}
+    for alias, canonical in aliases().items():
+        table.setdefault(canonical, []).append(("altLabel", alias))
+    return {label: tuple(attrs) for label, attrs in table.items()}
 
 
 def plan_iri(plan: Plan) -> str:

@@ -270,6 +270,26 @@ def run_app(
     serve(open_graph(graph), host=host, port=port)
 
 
+@app.command()
+def endpoint(
+    host: Annotated[str, typer.Option(help="Interface to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 7878,
+    graph: GraphOption = None,
+    store_path: Annotated[Path | None, typer.Option("--store-path", help="Keep the graph on disk in this folder and reopen it at the next start instead of re-ingesting.")] = None,
+    allow_update: Annotated[bool, typer.Option("--allow-update", help="Accept SPARQL updates (default: read-only, updates get 403).")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds a query may run before it gets 503.")] = 10.0,
+    max_rows: Annotated[int, typer.Option(help="Most result rows a query may return before it gets 422.")] = 10_000,
+) -> None:
+    """Serve the graph as a SPARQL 1.1 endpoint at http://HOST:PORT/ (YASGUI, SPARQLWrapper, curl)."""
+    from graph.knowledge import persistent_graph
+    from ui.endpoint import serve
+
+    kg = persistent_graph(store_path, graph) if store_path else open_graph(graph)
+    mode = "read-write" if allow_update else "read-only"
+    err.print(f"SPARQL endpoint at http://{host}:{port}/ ({len(kg.store):,} triples, {mode})", highlight=False)
+    serve(lambda: kg.store, host=host, port=port, allow_update=allow_update, timeout_s=timeout, max_rows=max_rows)
+
+
 def main() -> None:
     """Entry point: run the app, turning plankg's errors into ``Error: …`` and exit 2."""
     try:
