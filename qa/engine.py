@@ -21,7 +21,7 @@ from ingest.text import normalize
 from . import queries as Q
 from .answer import Answer, ItemRef, Source
 from .grammar import CUES, has
-from .linking import Linked, link
+from .linking import Linked, Named, link
 from .retrieval import Hit, Retriever, expand_query
 from .temporal import TimeSpec, read_time
 from .vocabulary import Entity, ItemInfo, Passage, Vocabulary, build_vocabulary
@@ -193,7 +193,7 @@ def _ref(info: ItemInfo) -> ItemRef:
     return ItemRef(info.plan, info.no, info.title)
 
 
-def _labels(entities: Sequence[Entity]) -> str:
+def _labels(entities: Sequence[Entity | Named]) -> str:
     return "、".join(e.label for e in entities)
 
 
@@ -216,7 +216,7 @@ def due_milestones(qa: QAEngine, ask: Ask) -> Answer | None:
         return None
     if not (time.relative or has("due", ask.text) or has("when", ask.text)) or has("count_items", ask.text):
         return None
-    agencies = ask.linked.agencies
+    agencies = ask.linked.agency_names
     lead = has("lead", ask.text)
     after = time.after
     if time.exact and not time.relative:
@@ -227,7 +227,7 @@ def due_milestones(qa: QAEngine, ask: Ask) -> Answer | None:
         hits = qa.resolve_items(replace(ask, linked=ask.linked), limit=1) if len(rest.strip()) >= 2 else []
         items = [hits[0].item] if hits and hits[0].lexical >= 0.3 else None
     sparql = Q.milestones_where(items=items, after=after, until=time.until,
-                                agency=agencies[0].iri if agencies else None, lead=lead)
+                                agency=agencies[0].iris if agencies else None, lead=lead)
     rows = qa.run(sparql).dicts()
     if ask.scope is not None:
         rows = [r for r in rows if r["item"] in ask.scope]
@@ -253,10 +253,10 @@ def count_items(qa: QAEngine, ask: Ask) -> Answer | None:
     if not has("count_items", ask.text) or re.search(r"(几|多少)个?(责任)?(单位|部门|领域|机构)", ask.text):
         return None
     patterns, who = [], "计划中"
-    agencies = ask.linked.agencies
+    agencies = ask.linked.agency_names
     lead = has("lead", ask.text)
     if agencies:
-        patterns += [f"?item {Q.role_property(lead)} {Q.iri(a.iri)} ." for a in agencies]
+        patterns += [Q.agency_match(a.iris, Q.role_property(lead), f"agency{n}") for n, a in enumerate(agencies)]
         who = f"{_labels(agencies)}{'牵头' if lead else '参与'}的"
     domains = ask.linked.of_kind("Domain")
     if domains:
@@ -336,19 +336,19 @@ def rank_agencies(qa: QAEngine, ask: Ask) -> Answer | None:
     role = "牵头" if lead else "参与"
     ranking = "；".join(f"{label} {count}项" for _, label, count in ordered[:5])
     text = f"{role}事项{'最少' if fewest else '最多'}的是{'、'.join(r[1] for r in top)}（{top_count}项）。排名：{ranking}"
-    item_rows = qa.run(Q.items_by_agencies([top[0][0]], lead=lead))
+    item_rows = qa.run(Q.items_by_agencies([[top[0][0]]], lead=lead))
     infos = qa.item_refs(item_rows.column("item"), ask)
     return Answer(ask.text, text, "agency_ranking", items=tuple(_ref(i) for i in infos), sparql=sparql,
                   sources=tuple(Source(i.no, i.title, i.plan) for i in infos))
 
 
 def several_agencies(qa: QAEngine, ask: Ask) -> Answer | None:
-    agencies = ask.linked.agencies
+    agencies = ask.linked.agency_names
     if len(agencies) < 2:
         return None
     lead = has("lead", ask.text)
     mode = "none" if has("neither", ask.text) else "any" if has("either", ask.text) else "all"
-    sparql = Q.items_by_agencies([a.iri for a in agencies], lead=lead, mode=mode)
+    sparql = Q.items_by_agencies([a.iris for a in agencies], lead=lead, mode=mode)
     role = "牵头" if lead else "参与"
     joined = "和".join(a.label for a in agencies)
     header = {"all": f"{joined}都{role}的事项", "any": f"{joined}任一{role}的事项",
@@ -357,19 +357,19 @@ def several_agencies(qa: QAEngine, ask: Ask) -> Answer | None:
 
 
 def co_agencies(qa: QAEngine, ask: Ask) -> Answer | None:
-    agencies = ask.linked.agencies
+    agencies = ask.linked.agency_names
     if len(agencies) != 1 or not has("together", ask.text):
         return None
     agency = agencies[0]
     hits = qa.resolve_items(ask, limit=1)
-    own = set(qa.run(Q.items_by_agencies([agency.iri])).column("item"))
+    own = set(qa.run(Q.items_by_agencies([agency.iris])).column("item"))
     items = [hits[0].item] if hits and hits[0].item in own and hits[0].lexical >= 0.25 else None
-    sparql = Q.co_agencies(agency.iri, items)
+    sparql = Q.co_agencies(agency.iris, items)
     rows = qa.run(sparql).rows
     scope = f"在“{qa.vocab.items[items[0]].title}”中" if items else ""
     if not rows:
         return Answer(ask.text, f"{scope}没有与{agency.label}共同负责的单位。", "co_agencies", sparql=sparql)
-    names = "、".join(f"{label}（共同负责{shared}项）" if not items else label for _, label, shared, _ in rows)
+    names = "、".join(f"{label}（共同负责{shared}项）" if not items else label for label, shared, _ in rows)
     shared_items = items or sorted(own, key=lambda i: qa.vocab.items[i].no)
     infos = qa.item_refs(shared_items, ask)
     text = f"{scope}与{agency.label}一起负责的单位有{len(rows)}个：{names}"
@@ -378,34 +378,31 @@ def co_agencies(qa: QAEngine, ask: Ask) -> Answer | None:
 
 
 def agency_items(qa: QAEngine, ask: Ask) -> Answer | None:
-    agencies = ask.linked.agencies
+    agencies = ask.linked.agency_names
     if len(agencies) != 1:
         return None
     agency = agencies[0]
     if has("howmuch", ask.text) and not has("count_items", ask.text) and qa.resolve_items(ask):
         return None  # a number about an item, asked with the agency as context
     if has("joined_not_led", ask.text):
-        sparql = Q.items_where(f"?item pk:responsibleAgency {Q.iri(agency.iri)} .",
-                               f"FILTER NOT EXISTS {{ ?item pk:leadAgency {Q.iri(agency.iri)} }}")
+        sparql = Q.items_where(Q.agency_match(agency.iris, "pk:responsibleAgency"),
+                               f"FILTER NOT EXISTS {{ {Q.agency_match(agency.iris, 'pk:leadAgency', 'led')} }}")
         return qa.items_answer(ask, "joined_not_led", sparql, f"{agency.label}参与但不牵头的事项",
                                empty=f"{agency.label}没有只参与不牵头的事项。")
     lead = has("lead", ask.text)
     if has("domain_word", ask.text) and re.search(r"哪|什么", ask.text):
         return _agency_domains(qa, ask, agency, lead)
     mode = "none" if has("negation", ask.text) and re.search(r"(没有|未|不)(牵头|参与|负责)", ask.text) else "all"
-    sparql = Q.items_by_agencies([agency.iri], lead=lead, mode=mode)
+    sparql = Q.items_by_agencies([agency.iris], lead=lead, mode=mode)
     role = "牵头" if lead else "参与（含牵头）"
     header = f"{agency.label}{'未' if mode == 'none' else ''}{role}的事项"
-    answer = qa.items_answer(ask, "lead_items" if lead else "agency_items", sparql, header,
-                             empty=f"{agency.label}在本计划中没有{'牵头' if lead else '参与'}的事项。")
-    if agency.kind == "AgencyGroup" or not lead:
-        return answer
-    return answer
+    return qa.items_answer(ask, "lead_items" if lead else "agency_items", sparql, header,
+                           empty=f"{agency.label}在本计划中没有{'牵头' if lead else '参与'}的事项。")
 
 
-def _agency_domains(qa: QAEngine, ask: Ask, agency: Entity, lead: bool) -> Answer | None:
+def _agency_domains(qa: QAEngine, ask: Ask, agency: Named, lead: bool) -> Answer | None:
     """市场监管局牵头的事项在什么领域: the agency's items with their domains."""
-    items = qa.run(Q.items_by_agencies([agency.iri], lead=lead)).column("item")
+    items = qa.run(Q.items_by_agencies([agency.iris], lead=lead)).column("item")
     if not items:
         return None
     sparql = Q.item_domains(items)

@@ -18,7 +18,7 @@ from ingest.text import normalize
 from .tokens import tokenizer
 from .vocabulary import Entity, Vocabulary
 
-__all__ = ["Linked", "Mention", "link"]
+__all__ = ["Linked", "Mention", "Named", "link"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,16 @@ class Mention:
     start: int
     end: int
     how: str  # label, alias, near
+
+
+@dataclass(frozen=True)
+class Named:
+    """One name in the question; several entities when plans of several cities share it
+    (市公安局 of 青岛 and of 济南)."""
+
+    label: str
+    iris: tuple[str, ...]
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,22 @@ class Linked:
     @property
     def agencies(self) -> list[Entity]:
         return self.of_kind("Agency", "AgencyGroup")
+
+    @property
+    def agency_names(self) -> list[Named]:
+        """Agencies as named in the question: one per mention, however many cities share the name."""
+        spans: dict[tuple[int, int], list[Entity]] = {}
+        for m in self.mentions:
+            if m.entity.is_agency:
+                spans.setdefault((m.start, m.end), []).append(m.entity)
+        named: dict[str, Named] = {}
+        for entities in spans.values():
+            label = entities[0].label
+            iris = tuple(dict.fromkeys(e.iri for e in entities))
+            if label in named:
+                iris = tuple(dict.fromkeys(named[label].iris + iris))
+            named[label] = Named(label, iris, entities[0].kind)
+        return list(named.values())
 
     def rest(self) -> str:
         """The question with linked agencies blanked out (what is left describes the item)."""

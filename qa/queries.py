@@ -74,18 +74,28 @@ def role_property(lead: bool) -> str:
     return "pk:leadAgency" if lead else "pk:responsibleAgency"
 
 
-def items_by_agencies(agencies: Sequence[str], *, lead: bool = False, mode: str = "all") -> str:
-    """Items where all / any / none of *agencies* lead or take part.
+def agency_match(iris: Sequence[str], prop: str, var: str = "agency") -> str:
+    """``?item`` linked by *prop* to any of *iris* (one agency name, possibly in several cities)."""
+    if len(iris) == 1:
+        return f"?item {prop} {iri(iris[0])} ."
+    return f"{_values(var, iris)} ?item {prop} ?{var} ."
 
-    >>> "FILTER NOT EXISTS" in items_by_agencies(["http://e/a"], mode="none")
+
+def items_by_agencies(groups: Sequence[Sequence[str]], *, lead: bool = False, mode: str = "all") -> str:
+    """Items where all / any / none of the named agencies lead or take part.
+
+    Each group holds the IRIs one name stands for (the same agency name in several cities).
+
+    >>> "FILTER NOT EXISTS" in items_by_agencies([["http://e/a"]], mode="none")
     True
     """
     prop = role_property(lead)
+    every = [i for group in groups for i in group]
     if mode == "any":
-        return items_where(_values("agency", agencies), f"?item {prop} ?agency .")
+        return items_where(agency_match(every, prop))
     if mode == "none":
-        return items_where(*(f"FILTER NOT EXISTS {{ ?item {prop} {iri(a)} }}" for a in agencies))
-    return items_where(*(f"?item {prop} {iri(a)} ." for a in agencies))
+        return items_where(f"FILTER NOT EXISTS {{ {agency_match(every, prop)} }}")
+    return items_where(*(agency_match(group, prop, f"agency{n}") for n, group in enumerate(groups)))
 
 
 def count_items(*patterns: str) -> str:
@@ -103,15 +113,17 @@ def item_agencies(items: Sequence[str], *, lead_only: bool = False) -> str:
 }} ORDER BY ?item DESC(?lead) ?label"""
 
 
-def co_agencies(agency: str, items: Sequence[str] | None = None) -> str:
-    """Agencies sharing items with *agency* (optionally only on *items*), with shared counts."""
+def co_agencies(agency: Sequence[str], items: Sequence[str] | None = None) -> str:
+    """Agencies sharing items with *agency* (its IRIs; optionally only on *items*), with shared counts."""
     scope = _values("item", items) if items else ""
-    return f"""SELECT ?other ?label (COUNT(DISTINCT ?item) AS ?shared) (GROUP_CONCAT(DISTINCT STR(?no); separator=",") AS ?nos) WHERE {{
+    excluded = ", ".join(iri(a) for a in agency)
+    return f"""SELECT ?label (COUNT(DISTINCT ?item) AS ?shared) (GROUP_CONCAT(DISTINCT STR(?no); separator=",") AS ?nos) WHERE {{
   {scope}
-  ?item pk:responsibleAgency {iri(agency)} , ?other ; pk:itemNo ?no .
+  {_values("self", agency)}
+  ?item pk:responsibleAgency ?self , ?other ; pk:itemNo ?no .
   ?other rdfs:label ?label .
-  FILTER(?other != {iri(agency)})
-}} GROUP BY ?other ?label ORDER BY DESC(?shared) ?label"""
+  FILTER(?other NOT IN ({excluded}))
+}} GROUP BY ?label ORDER BY DESC(?shared) ?label"""
 
 
 def agency_ranking(*, lead: bool, items: Sequence[str] | None = None) -> str:
@@ -124,13 +136,14 @@ def agency_ranking(*, lead: bool, items: Sequence[str] | None = None) -> str:
 
 
 def milestones_where(*, items: Sequence[str] | None = None, after: dt.date | None = None,
-                     until: dt.date | None = None, agency: str | None = None, lead: bool = False) -> str:
+                     until: dt.date | None = None, agency: Sequence[str] | None = None,
+                     lead: bool = False) -> str:
     """Milestones (with their item) due in (after, until], optionally of items or an agency."""
     patterns = []
     if items:
         patterns.append(_values("item", items))
     if agency:
-        patterns.append(f"?item {role_property(lead)} {iri(agency)} .")
+        patterns.append(agency_match(agency, role_property(lead)))
     if after:
         patterns.append(f'FILTER(?deadline > "{after.isoformat()}"^^xsd:date)')
     if until:

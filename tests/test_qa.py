@@ -121,3 +121,31 @@ def test_lexical_floor_rejects_unrelated(kg):
     retriever = engine_for(kg).retriever
     for text in ("今天天气怎么样", "帮我写一首诗", "推荐一部好看的电影"):
         assert retriever.search(text) == []
+
+
+@pytest.fixture(scope="module")
+def two_cities(tmp_path_factory):
+    """The bundled plan and the same table published by another city in another year."""
+    from graph import load_graph
+    from ingest import BUNDLED_PLAN
+
+    text = BUNDLED_PLAN.read_text(encoding="utf-8").replace(
+        "2023年民生领域集中攻坚行动", "济南市2024年民生领域集中攻坚行动", 1).replace("青岛", "济南")
+    other = tmp_path_factory.mktemp("plans") / "2024_jinan_plan.txt"
+    other.write_text(text, encoding="utf-8")
+    return load_graph([BUNDLED_PLAN, other])
+
+
+def test_same_agency_name_in_two_cities_is_one_name(two_cities):
+    result = answer("市公安局牵头哪些事项", two_cities)
+    assert [(i.plan, i.no) for i in result.items] == [
+        ("2023_qingdao_minsheng_plan", 4), ("2024_jinan_plan", 4)]
+    both = answer("市公安局和市交通运输局都参与的事项", two_cities)
+    assert sorted(i.no for i in both.items) == [3, 3, 5, 5]
+
+
+def test_city_and_year_scope_the_answer(two_cities):
+    result = answer("济南2024年市公安局牵头哪些事项", two_cities)
+    assert [(i.plan, i.no) for i in result.items] == [("2024_jinan_plan", 4)]
+    count = answer("青岛2023年一共有几个攻坚事项", two_cities)
+    assert "共11个" in count.answer
