@@ -230,3 +230,18 @@ def test_server_serves_vis_network_locally(kg, tmp_path):
     client = TestClient(create_server(kg, out_dir=tmp_path))
     response = client.get("/plankg/static/vis-network.min.js")
     assert response.status_code == 200 and b"vis-network" in response.content[:200]
+
+
+def test_app_serves_the_sparql_endpoint():
+    from starlette.testclient import TestClient
+
+    from ui.app import create_server
+
+    client = TestClient(create_server())
+    query = "SELECT (COUNT(?i) AS ?n) WHERE { ?i a pk:Item }"
+    for path in ("/sparql", "/sparql/"):
+        response = client.get(path, params={"query": query}, headers={"Accept": "text/csv"})
+        assert response.status_code == 200, path
+        assert response.text.split() == ["n", "11"]
+    refused = client.post("/sparql", data={"update": "CLEAR ALL"})
+    assert refused.status_code == 403

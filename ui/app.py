@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import html
-import importlib.util
 import logging
 import tempfile
 import threading
@@ -507,7 +506,6 @@ def build_app(current: CurrentGraph, *, out_dir: str | Path | None = None):
 def create_server(kg: KnowledgeGraph | None = None, *, out_dir: str | Path | None = None):
     """A Starlette/FastAPI app: the Gradio UI at ``/``, vis-network at ``/plankg/static``, SPARQL at ``/sparql``.
 
-    The ``/sparql`` endpoint is mounted only when ``ui.endpoint`` is installed.
     """
     import gradio as gr
     from fastapi import FastAPI
@@ -518,10 +516,12 @@ def create_server(kg: KnowledgeGraph | None = None, *, out_dir: str | Path | Non
     server = FastAPI(title="plankg")
     server.state.current = current
     server.mount(STATIC_ROUTE, StaticFiles(directory=STATIC_DIR), name="plankg-static")
-    if importlib.util.find_spec("ui.endpoint") is not None:
-        from .endpoint import sparql_asgi
+    from .endpoint import sparql_asgi
 
-        server.mount("/sparql", sparql_asgi(lambda: current.kg.store))
+    endpoint = sparql_asgi(lambda: current.kg.store)
+    # The route answers /sparql itself; the mount answers /sparql/ and below.
+    server.add_route("/sparql", endpoint, methods=["GET", "POST", "OPTIONS"])
+    server.mount("/sparql", endpoint)
     demo = build_app(current, out_dir=out)
     return gr.mount_gradio_app(server, demo, path="/", theme=_theme(), css=CSS, allowed_paths=[str(out)],
                                footer_links=[], show_error=False)
