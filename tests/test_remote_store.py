@@ -127,10 +127,8 @@ QUESTIONS = Path(__file__).parent / "data" / "qa_questions.jsonl"
 def test_qa_answers_match_embedded(remote, kg):
     """Every own QA question gets the same answer from the remote store as from the embedded one.
 
-    Intent, SPARQL and the items answered about must match exactly. The answer
-    text must match too; where it differs only because a query has no ORDER BY
-    and two engines list solutions in different orders, the test is marked xfail
-    with the questions, for the QA layer to fix.
+    Intent, SPARQL, the items answered about and the answer text must match exactly
+    (every QA query template orders its rows fully, so solution order cannot leak).
     """
     qa = pytest.importorskip("qa")
     if not hasattr(qa, "answer"):
@@ -145,9 +143,7 @@ def test_qa_answers_match_embedded(remote, kg):
         assert (got.intent, got.sparql, set(got.items)) == (want.intent, want.sparql, set(want.items)), question
         if got.answer != want.answer:
             differ.append(question)
-    if differ:
-        pytest.xfail(f"{len(differ)} answer text(s) follow the store's solution order (a query without "
-                     f"ORDER BY): {', '.join(differ)}")
+    assert differ == [], "answer texts differ between stores (a query template without a full ORDER BY?)"
 
 
 def test_rejected_update_is_a_sparql_error(remote):
