@@ -116,3 +116,15 @@ def test_sparql_syntax_error_points_at_user_query(kg):
 
     with pytest.raises(SparqlError, match="line 1, column"):
         kg.store.query("SELEC ?x WHERE { ?x ?p ?o }")
+
+
+def test_atomic_write_gives_usual_permissions(tmp_path):
+    import os
+
+    from graph.io import atomic_write
+
+    path = tmp_path / "out.ttl"
+    atomic_write(path, b"data")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.read_bytes() == b"data" and (path.stat().st_mode & 0o777) == 0o666 & ~umask
