@@ -429,8 +429,8 @@ def district_items(qa: QAEngine, ask: Ask) -> Answer | None:
 def domain_questions(qa: QAEngine, ask: Ask) -> Answer | None:
     domains = [m for m in ask.linked.mentions if m.entity.kind == "Domain"
                and (m.how == "label" or has("domain_word", ask.text))]
-    if not domains:
-        return None
+    if not domains or (has("documents", ask.text) or has("places", ask.text)) and re.search(r"哪些|什么", ask.text):
+        return None  # 物业管理事项提到了哪些文件: a question about documents, not the domain
     domain = domains[0].entity
     if has("agency_word", ask.text) or has("lead", ask.text):
         lead = has("lead", ask.text)
@@ -593,10 +593,47 @@ def item_agencies(qa: QAEngine, ask: Ask) -> Answer | None:
         if others:
             text += f"参与单位：{'、'.join(others)}。"
     else:
-        text = f"“{info.title}”（事项{info.no}）由{'、'.join(leads)}牵头" + (
+        text = f"“{info.title}”（事项{info.no}）共{len(rows)}个责任单位：由{'、'.join(leads)}牵头" + (
             f"，{'、'.join(others)}参与。" if others else "。")
     return Answer(ask.text, text, "item_lead" if lead_only else "item_agencies", items=(_ref(info),),
                   sparql=sparql, sources=(Source(info.no, info.title, info.plan),))
+
+
+def every_items_leads(qa: QAEngine, ask: Ask) -> Answer | None:
+    """各事项的牵头单位分别是什么."""
+    if not (has("every_item", ask.text) and (has("lead", ask.text) or has("agency_word", ask.text))):
+        return None
+    if ask.linked.agencies or ask.numbered:
+        return None
+    sparql = Q.all_leads()
+    rows = [r for r in qa.run(sparql).dicts() if ask.scope is None or r["item"] in ask.scope]
+    infos = qa.item_refs([r["item"] for r in rows])
+    lines = [f"{qa.item_line(i)}：{r['leads']}" for i, r in zip(infos, rows, strict=True)][:MAX_LISTED]
+    return Answer(ask.text, f"各事项的牵头单位（共{len(rows)}项）：\n" + "\n".join(lines), "all_leads",
+                  items=tuple(_ref(i) for i in infos), sparql=sparql,
+                  sources=tuple(Source(i.no, i.title, i.plan) for i in infos[:MAX_LISTED]))
+
+
+def named_things(qa: QAEngine, ask: Ask) -> Answer | None:
+    """违建治理涉及哪些政策文件 / 计划提到了哪些地点: documents or places named by items."""
+    kind = "PolicyDocument" if has("documents", ask.text) else "Place" if has("places", ask.text) else None
+    if kind is None or not re.search(r"哪些|什么|有哪|列出", ask.text) or ask.linked.of_kind(kind):
+        return None
+    hits = qa.resolve_items(ask) if len(re.sub(r"计划|本|提到|涉及|了|哪些|什么|的|有|文件|政策|地点|地方|区域", "",
+                                                 ask.rest).strip()) >= 2 else []
+    items = [hits[0].item] if hits else None
+    sparql = Q.mentioned_by_items(kind, items)
+    rows = qa.run(sparql).dicts()
+    if not rows:
+        return None
+    what = "政策文件" if kind == "PolicyDocument" else "地点"
+    fmt = (lambda r: f"《{r['label']}》（事项{r['nos']}）") if kind == "PolicyDocument" else (
+        lambda r: f"{r['label']}（事项{r['nos']}）")
+    scope = f"“{qa.vocab.items[items[0]].title}”（事项{qa.vocab.items[items[0]].no}）" if items else "计划中"
+    infos = qa.item_refs(items or [], ask)
+    return Answer(ask.text, f"{scope}提到的{what}共{len(rows)}个：" + "；".join(fmt(r) for r in rows),
+                  "documents" if kind == "PolicyDocument" else "places", items=tuple(_ref(i) for i in infos),
+                  sparql=sparql, sources=tuple(Source(i.no, i.title, i.plan) for i in infos))
 
 
 def item_tasks(qa: QAEngine, ask: Ask) -> Answer | None:
@@ -705,6 +742,8 @@ STRATEGIES: tuple[Strategy, ...] = (
     continued_items,
     target_value,
     when_due,
+    every_items_leads,
+    named_things,
     item_agencies,
     item_tasks,
     item_overview,

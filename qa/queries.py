@@ -204,6 +204,22 @@ def item_overview(items: Sequence[str]) -> str:
 }} GROUP BY ?item ?no ?title ?domain ?continued ?agency ?lead ORDER BY ?no DESC(?lead) ?agency"""
 
 
+def mentioned_by_items(kind: str, items: Sequence[str] | None = None) -> str:
+    """Places or policy documents (*kind*) named by items, with the items naming them."""
+    scope = _values("item", items) if items else ""
+    return f"""SELECT ?entity ?label (GROUP_CONCAT(DISTINCT STR(?no); separator="、") AS ?nos) WHERE {{
+  {scope}
+  ?item pk:itemNo ?no ; pk:mentions ?entity . ?entity a pk:{kind} ; rdfs:label ?label .
+}} GROUP BY ?entity ?label ORDER BY ?label"""
+
+
+def all_leads() -> str:
+    """Every item with its lead agencies."""
+    return """SELECT ?item ?no ?title (GROUP_CONCAT(DISTINCT ?lead; separator="、") AS ?leads) WHERE {
+  ?item a pk:Item ; pk:itemNo ?no ; rdfs:label ?title ; pk:leadAgency/rdfs:label ?lead .
+} GROUP BY ?item ?no ?title ORDER BY ?item"""
+
+
 def items_mentioning(entities: Sequence[str]) -> str:
     return items_where(_values("entity", entities), "?item pk:mentions ?entity .")
 
