@@ -680,7 +680,7 @@ def list_domains_or_agencies(qa: QAEngine, ask: Ask) -> Answer | None:
     """有几个领域 / 有哪些领域 / 一共有多少个责任单位."""
     if ask.linked.mentions:
         return None
-    residue = re.sub(r"计划|本|这个|中|里|一共|总共|共|都|有|哪些|哪几个|什么|的|几个|多少个|多少|几|个|全部|所有|列出|请|包括|涉及|参与|责任|攻坚", "",
+    residue = re.sub(r"计划|本|这个|中|里|一共|总共|共|都|有|哪些|哪几个|什么|的|几个|多少个|多少|几|个|全部|所有|列出|请|包括|涉及|参与|责任|攻坚|相关|各", "",
                      ask.text).strip()
     if residue in ("领域", "方面"):
         sparql = """SELECT ?domain ?label (COUNT(DISTINCT ?item) AS ?items) WHERE {

@@ -84,11 +84,13 @@ class Linked:
         return "".join(chars)
 
 
-_AGENCY_END = re.compile(r"(?:委员会|办公室|局|委|厅|支队|总队|政府|集团|中心|管委会)$")
+_AGENCY_END = re.compile(r"(?:委员会|办公室|局|委|厅|支队|总队|政府|集团|中心|管委会|部门)$")
+# "公安部门" may name a known agency by its core; it is never reported as an unknown agency.
+_GENERIC_END = re.compile(r"部门$")
 _STOP_TOKENS = {"请问", "我想知道", "想问", "那么", "那", "由", "和", "与", "跟", "同", "及", "或", "是", "的",
                 "了", "让", "给", "在", "对", "看看", "查询", "查一下", "问下", "哪些", "哪个", "什么", "牵头",
                 "参与", "负责", "一起", "共同", "都", "也"}
-_AGENCY_AFFIX = re.compile(r"^(?:市|省|区|县)|(?:委员会|办公室|局|委|厅|支队|总队|政府|集团|中心)$")
+_AGENCY_AFFIX = re.compile(r"^(?:市|省|区|县)|(?:委员会|办公室|局|委|厅|支队|总队|政府|集团|中心|部门)$")
 _NOT_AGENCY = {"哪个局", "哪些局", "什么局", "哪个委", "哪个单位", "哪个部门", "哪些单位", "政府"}
 
 
@@ -162,6 +164,8 @@ def link(question: str, vocab: Vocabulary) -> Linked:
         if best and best[1] >= 85 and len(name) >= 5:
             entity = next(a for a in agencies if a.label == best[0])
             mentions.append(Mention(entity, name, start, end, "near"))
+            continue
+        if _GENERIC_END.search(name):
             continue
         unknown.append(name)
         close = process.extract(name, [a.label for a in agencies if a.kind == "Agency"],
