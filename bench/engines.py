@@ -14,7 +14,6 @@ unchanged on every engine.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from graph.facts import Facts, plan_facts
 from graph.knowledge import KnowledgeGraph
 from graph.rdf import to_ntriples, to_rdflib
-from graph.store import QueryResult, SparqlError, with_prefixes
+from graph.store import QueryResult, SparqlError, literal_value, with_prefixes
 from ingest import read_plan
 from ontology import bind_prefixes
 
@@ -38,20 +37,7 @@ def _value(term):
     if term is None:
         return None
     if isinstance(term, Literal):
-        datatype = str(term.datatype) if term.datatype else ""
-        text = str(term)
-        try:
-            if datatype in (_XSD + "integer", _XSD + "int", _XSD + "long"):
-                return int(text)
-            if datatype in (_XSD + "decimal", _XSD + "double", _XSD + "float"):
-                return float(text)
-            if datatype == _XSD + "boolean":
-                return text in ("true", "1")
-            if datatype == _XSD + "date":
-                return dt.date.fromisoformat(text)
-        except ValueError:
-            return text
-        return text
+        return literal_value(str(term), str(term.datatype) if term.datatype else "")
     if isinstance(term, (URIRef, BNode)):
         return str(term)
     return str(term)

@@ -78,21 +78,28 @@ def python_value(term: ox.NamedNode | ox.BlankNode | ox.Literal | None):
     if term is None:
         return None
     if isinstance(term, ox.Literal):
-        datatype = term.datatype.value
-        text = term.value
-        try:
-            if datatype in (_XSD + "integer", _XSD + "int", _XSD + "long"):
-                return int(text)
-            if datatype in (_XSD + "decimal", _XSD + "double", _XSD + "float"):
-                return float(text)
-            if datatype == _XSD + "boolean":
-                return text in ("true", "1")
-            if datatype == _XSD + "date":
-                return dt.date.fromisoformat(text)
-        except ValueError:
-            return text
-        return text
+        return literal_value(term.value, term.datatype.value)
     return term.value
+
+
+def literal_value(text: str, datatype: str):
+    """The Python value of a literal's lexical form and datatype IRI (the text when unknown).
+
+    >>> literal_value("2023-06-30", _XSD + "date"), literal_value("x", _XSD + "integer")
+    (datetime.date(2023, 6, 30), 'x')
+    """
+    try:
+        if datatype in (_XSD + "integer", _XSD + "int", _XSD + "long"):
+            return int(text)
+        if datatype in (_XSD + "decimal", _XSD + "double", _XSD + "float"):
+            return float(text)
+        if datatype == _XSD + "boolean":
+            return text in ("true", "1")
+        if datatype == _XSD + "date":
+            return dt.date.fromisoformat(text)
+    except ValueError:
+        return text
+    return text
 
 
 def with_prefixes(sparql: str) -> str:
