@@ -431,6 +431,9 @@ def domain_questions(qa: QAEngine, ask: Ask) -> Answer | None:
                and (m.how == "label" or has("domain_word", ask.text))]
     if not domains or (has("documents", ask.text) or has("places", ask.text)) and re.search(r"哪些|什么", ask.text):
         return None  # 物业管理事项提到了哪些文件: a question about documents, not the domain
+    if (has("howmuch", ask.text) or has("when", ask.text)) and not has("domain_word", ask.text) \
+            and not has("count_items", ask.text):
+        return None  # 食品安全检查完成多少家次: the domain's name inside a target's wording
     domain = domains[0].entity
     if has("agency_word", ask.text) or has("lead", ask.text):
         lead = has("lead", ask.text)
