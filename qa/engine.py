@@ -180,12 +180,13 @@ class QAEngine:
                 if hits:
                     return hits
         scope = set(ask.scope) if ask.scope is not None else None
-        hits = self.retriever.search(ask.rest, items=scope, dense=False, limit=max(limit, 3))
+        rest = ask.rest.replace(ask.time.text, " ") if ask.time else ask.rest  # 4月底前 names no item
+        hits = self.retriever.search(rest, items=scope, dense=False, limit=max(limit, 3))
         if not hits:
             return []
         confident = hits[0].lexical >= 0.3 and (len(hits) == 1 or hits[1].lexical <= hits[0].lexical * 0.85)
         if not confident:
-            hits = self.retriever.search(ask.rest, items=scope, dense=True, limit=max(limit, 3)) or hits
+            hits = self.retriever.search(rest, items=scope, dense=True, limit=max(limit, 3)) or hits
         return hits[:limit]
 
 
@@ -262,6 +263,9 @@ def count_items(qa: QAEngine, ask: Ask) -> Answer | None:
     if domains:
         patterns.append(f"?item pk:domain {Q.iri(domains[0].iri)} .")
         who = f"{domains[0].label}领域{'' if not agencies else '中' + who}"
+    part = CUES["count_parts"].search(ask.text)
+    if part:
+        return _count_parts(qa, ask, patterns, who, part.group("part"))
     kind = "攻坚事项"
     if has("new_items", ask.text):
         patterns.append("?item pk:continued false .")
@@ -277,6 +281,28 @@ def count_items(qa: QAEngine, ask: Ask) -> Answer | None:
     text = f"{who}{kind}共{count}个。" + (f"\n{lines}" if lines else "")
     return Answer(ask.text, text, "count", items=tuple(_ref(i) for i in infos), sparql=sparql,
                   sources=tuple(Source(i.no, i.title, i.plan) for i in infos[:MAX_LISTED]))
+
+
+_PARTS = {"节点": ("pk:milestone", "进度节点"), "里程碑": ("pk:milestone", "进度节点"),
+          "任务": ("pk:task", "攻坚任务"), "目标": ("pk:milestone|pk:task)/(pk:target", "量化目标"),
+          "指标": ("pk:milestone|pk:task)/(pk:target", "量化目标")}
+
+
+def _count_parts(qa: QAEngine, ask: Ask, patterns: list[str], who: str, part: str) -> Answer:
+    """一共有多少个进度节点 / 违建治理有几个攻坚任务: milestones, tasks or targets counted."""
+    path, name = _PARTS[part]
+    hits = qa.resolve_items(ask) if ask.numbered or len(re.sub(
+        r"一共|总共|共|有|几|多少|个|项|条|进度|攻坚|量化|节点|里程碑|任务|目标|指标|的|计划|中|本", "", ask.rest).strip()) >= 2 else []
+    items = [h.item for h in hits if h.lexical >= 0.2][:1]
+    if items:
+        patterns = [*patterns, f"VALUES ?item {{ {Q.iri(items[0])} }}"]
+        info = qa.vocab.items[items[0]]
+        who = f"“{info.title}”（事项{info.no}）"
+    sparql = Q.count_parts(f"({path})", *patterns)
+    count = qa.run(sparql).rows[0][0]
+    infos = qa.item_refs(items)
+    return Answer(ask.text, f"{who}{name}共{count}个。", "count_parts", items=tuple(_ref(i) for i in infos),
+                  sparql=sparql, sources=tuple(Source(i.no, i.title, i.plan) for i in infos))
 
 
 def rank_items(qa: QAEngine, ask: Ask) -> Answer | None:

@@ -104,6 +104,12 @@ def count_items(*patterns: str) -> str:
     return f"SELECT (COUNT(DISTINCT ?item) AS ?count) WHERE {{\n  {body}\n}}"
 
 
+def count_parts(path: str, *patterns: str) -> str:
+    """How many milestones, tasks or targets (*path* from ``?item``) the matching items have."""
+    body = "\n  ".join([*patterns, "?item a pk:Item .", f"?item {path} ?part ."])
+    return f"SELECT (COUNT(DISTINCT ?part) AS ?count) WHERE {{\n  {body}\n}}"
+
+
 def item_agencies(items: Sequence[str], *, lead_only: bool = False) -> str:
     """Responsible agencies of items, the lead flagged, leads first."""
     prop = "pk:leadAgency" if lead_only else "pk:responsibleAgency"
