@@ -225,7 +225,7 @@ def due_milestones(qa: QAEngine, ask: Ask) -> Answer | None:
     items = None
     if not agencies:
         rest = re.sub(r"到期|节点|完成|什么|哪些|要|的|有|前|底|月", "", ask.rest)
-        hits = qa.resolve_items(replace(ask, linked=ask.linked), limit=1) if len(rest.strip()) >= 2 else []
+        hits = qa.resolve_items(ask, limit=1) if len(rest.strip()) >= 2 else []
         items = [hits[0].item] if hits and hits[0].lexical >= 0.3 else None
     sparql = Q.milestones_where(items=items, after=after, until=time.until,
                                 agency=agencies[0].iris if agencies else None, lead=lead)
