@@ -416,14 +416,32 @@ def agency_items(qa: QAEngine, ask: Ask) -> Answer | None:
         return qa.items_answer(ask, "joined_not_led", sparql, f"{agency.label}参与但不牵头的事项",
                                empty=f"{agency.label}没有只参与不牵头的事项。")
     lead = has("lead", ask.text)
-    if has("domain_word", ask.text) and re.search(r"哪|什么", ask.text):
+    if has("domain_word", ask.text) and re.search(r"哪|什么|分布|分别", ask.text):
         return _agency_domains(qa, ask, agency, lead)
+    if re.search(r"(参与|配合|协作|协同|其他|哪些|什么)(的)?(单位|部门)", ask.text):
+        return _partners_on_items(qa, ask, agency, lead)
     mode = "none" if has("negation", ask.text) and re.search(r"(没有|未|不)(牵头|参与|负责)", ask.text) else "all"
     sparql = Q.items_by_agencies([agency.iris], lead=lead, mode=mode)
     role = "牵头" if lead else "参与（含牵头）"
     header = f"{agency.label}{'未' if mode == 'none' else ''}{role}的事项"
     return qa.items_answer(ask, "lead_items" if lead else "agency_items", sparql, header,
                            empty=f"{agency.label}在本计划中没有{'牵头' if lead else '参与'}的事项。")
+
+
+def _partners_on_items(qa: QAEngine, ask: Ask, agency: Named, lead: bool) -> Answer | None:
+    """市公安局牵头的事项有哪些参与单位: the other agencies on the agency's items."""
+    items = qa.run(Q.items_by_agencies([agency.iris], lead=lead)).column("item")
+    if not items:
+        return None
+    sparql = Q.co_agencies(agency.iris, items)
+    rows = qa.run(sparql).rows
+    role = "牵头" if lead else "参与"
+    names = "、".join(f"{label}（事项{nos.replace(',', '、')}）" for label, _, nos in rows)
+    infos = qa.item_refs(items, ask)
+    text = (f"{agency.label}{role}的{len(infos)}个事项中，参与单位有{len(rows)}个：{names}" if rows
+            else f"{agency.label}{role}的事项没有其他参与单位。")
+    return Answer(ask.text, text, "partners_on_items", items=tuple(_ref(i) for i in infos), sparql=sparql,
+                  sources=tuple(Source(i.no, i.title, i.plan) for i in infos))
 
 
 def _agency_domains(qa: QAEngine, ask: Ask, agency: Named, lead: bool) -> Answer | None:
