@@ -29,10 +29,6 @@ class RdfFileFormat(StrEnum):
         suffix = Path(path).suffix.lower()
         return {".nt": cls.NTRIPLES, ".jsonld": cls.JSONLD, ".json": cls.JSONLD}.get(suffix, cls.TURTLE)
 
-    @property
-    def media_type(self) -> str:
-        return {"turtle": "text/turtle", "nt": "application/n-triples",
-                "json-ld": "application/ld+json"}[self.value]
 
 
 def _umask() -> int:

@@ -163,8 +163,8 @@ class QAEngine:
         lines = [self.item_line(i) for i in infos[:MAX_LISTED]]
         more = f"\n……等共{len(infos)}项" if len(infos) > MAX_LISTED else ""
         text = f"{header}共{len(infos)}项：\n" + "\n".join(lines) + more
-        return Answer(ask.text, text, intent, items=tuple(_ref(i) for i in infos), sparql=sparql,
-                      sources=tuple(Source(i.no, i.title, i.plan) for i in infos[:MAX_LISTED]))
+        return Answer(ask.text, text, intent, items=_refs(infos), sparql=sparql,
+                      sources=_title_sources(infos[:MAX_LISTED]))
 
     def resolve_items(self, ask: Ask, *, limit: int = 1) -> list[Hit]:
         """Items the question refers to by number (事项3) or description (违建治理, 僵尸车整治)."""
@@ -192,6 +192,15 @@ class QAEngine:
 
 def _ref(info: ItemInfo) -> ItemRef:
     return ItemRef(info.plan, info.no, info.title)
+
+
+def _refs(infos: Sequence[ItemInfo]) -> tuple[ItemRef, ...]:
+    return tuple(_ref(i) for i in infos)
+
+
+def _title_sources(infos: Sequence[ItemInfo]) -> tuple[Source, ...]:
+    """Each item's title as the source of an answer that lists items."""
+    return tuple(Source(i.no, i.title, i.plan) for i in infos)
 
 
 def _labels(entities: Sequence[Entity | Named]) -> str:
@@ -246,7 +255,7 @@ def due_milestones(qa: QAEngine, ask: Ask) -> Answer | None:
     infos = qa.item_refs([r["item"] for r in rows])
     text = f"{window}{who}共有{len(rows)}个进度节点：\n" + "\n".join(lines)
     sources = tuple(Source(r["no"], f"{r['deadlineText']}，{r['text']}") for r in rows[:MAX_LISTED])
-    return Answer(ask.text, text, "milestones_due", items=tuple(_ref(i) for i in infos),
+    return Answer(ask.text, text, "milestones_due", items=_refs(infos),
                   sparql=sparql, sources=sources)
 
 
@@ -279,8 +288,8 @@ def count_items(qa: QAEngine, ask: Ask) -> Answer | None:
     count = len(infos) if ask.scope is not None else qa.run(sparql).rows[0][0]
     lines = "\n".join(qa.item_line(i) for i in infos[:MAX_LISTED])
     text = f"{who}{kind}共{count}个。" + (f"\n{lines}" if lines else "")
-    return Answer(ask.text, text, "count", items=tuple(_ref(i) for i in infos), sparql=sparql,
-                  sources=tuple(Source(i.no, i.title, i.plan) for i in infos[:MAX_LISTED]))
+    return Answer(ask.text, text, "count", items=_refs(infos), sparql=sparql,
+                  sources=_title_sources(infos[:MAX_LISTED]))
 
 
 _PARTS = {"节点": ("pk:milestone", "进度节点"), "里程碑": ("pk:milestone", "进度节点"),
@@ -301,8 +310,8 @@ def _count_parts(qa: QAEngine, ask: Ask, patterns: list[str], who: str, part: st
     sparql = Q.count_parts(f"({path})", *patterns)
     count = qa.run(sparql).rows[0][0]
     infos = qa.item_refs(items)
-    return Answer(ask.text, f"{who}{name}共{count}个。", "count_parts", items=tuple(_ref(i) for i in infos),
-                  sparql=sparql, sources=tuple(Source(i.no, i.title, i.plan) for i in infos))
+    return Answer(ask.text, f"{who}{name}共{count}个。", "count_parts", items=_refs(infos),
+                  sparql=sparql, sources=_title_sources(infos))
 
 
 def rank_items(qa: QAEngine, ask: Ask) -> Answer | None:
@@ -321,8 +330,8 @@ def rank_items(qa: QAEngine, ask: Ask) -> Answer | None:
     names = "、".join(f"事项{r['no']}“{r['title']}”" for r in top)
     text = f"责任单位{'最少' if fewest else '最多'}的事项是{names}（{top[0]['count']}个单位）。排名：{listing}"
     infos = qa.item_refs([r["item"] for r in top])
-    return Answer(ask.text, text, "item_ranking", items=tuple(_ref(i) for i in infos), sparql=sparql,
-                  sources=tuple(Source(i.no, i.title, i.plan) for i in infos))
+    return Answer(ask.text, text, "item_ranking", items=_refs(infos), sparql=sparql,
+                  sources=_title_sources(infos))
 
 
 def item_overview(qa: QAEngine, ask: Ask) -> Answer | None:
@@ -343,8 +352,8 @@ def item_overview(qa: QAEngine, ask: Ask) -> Answer | None:
                      + (f"，参与单位{others}" if others else "") + f"；{mine[0]['milestones']}个进度节点。")
     if not lines:
         return Answer(ask.text, "计划中没有这个序号的事项。", "item_overview", sparql=sparql)
-    return Answer(ask.text, "\n".join(lines), "item_overview", items=tuple(_ref(i) for i in infos),
-                  sparql=sparql, sources=tuple(Source(i.no, i.title, i.plan) for i in infos))
+    return Answer(ask.text, "\n".join(lines), "item_overview", items=_refs(infos),
+                  sparql=sparql, sources=_title_sources(infos))
 
 
 def rank_agencies(qa: QAEngine, ask: Ask) -> Answer | None:
@@ -364,8 +373,8 @@ def rank_agencies(qa: QAEngine, ask: Ask) -> Answer | None:
     text = f"{role}事项{'最少' if fewest else '最多'}的是{'、'.join(r[1] for r in top)}（{top_count}项）。排名：{ranking}"
     item_rows = qa.run(Q.items_by_agencies([[top[0][0]]], lead=lead))
     infos = qa.item_refs(item_rows.column("item"), ask)
-    return Answer(ask.text, text, "agency_ranking", items=tuple(_ref(i) for i in infos), sparql=sparql,
-                  sources=tuple(Source(i.no, i.title, i.plan) for i in infos))
+    return Answer(ask.text, text, "agency_ranking", items=_refs(infos), sparql=sparql,
+                  sources=_title_sources(infos))
 
 
 def several_agencies(qa: QAEngine, ask: Ask) -> Answer | None:
@@ -399,8 +408,8 @@ def co_agencies(qa: QAEngine, ask: Ask) -> Answer | None:
     shared_items = items or sorted(own, key=lambda i: qa.vocab.items[i].no)
     infos = qa.item_refs(shared_items, ask)
     text = f"{scope}与{agency.label}一起负责的单位有{len(rows)}个：{names}"
-    return Answer(ask.text, text, "co_agencies", items=tuple(_ref(i) for i in infos), sparql=sparql,
-                  sources=tuple(Source(i.no, i.title, i.plan) for i in infos))
+    return Answer(ask.text, text, "co_agencies", items=_refs(infos), sparql=sparql,
+                  sources=_title_sources(infos))
 
 
 def agency_items(qa: QAEngine, ask: Ask) -> Answer | None:
@@ -440,8 +449,8 @@ def _partners_on_items(qa: QAEngine, ask: Ask, agency: Named, lead: bool) -> Ans
     infos = qa.item_refs(items, ask)
     text = (f"{agency.label}{role}的{len(infos)}个事项中，参与单位有{len(rows)}个：{names}" if rows
             else f"{agency.label}{role}的事项没有其他参与单位。")
-    return Answer(ask.text, text, "partners_on_items", items=tuple(_ref(i) for i in infos), sparql=sparql,
-                  sources=tuple(Source(i.no, i.title, i.plan) for i in infos))
+    return Answer(ask.text, text, "partners_on_items", items=_refs(infos), sparql=sparql,
+                  sources=_title_sources(infos))
 
 
 def _agency_domains(qa: QAEngine, ask: Ask, agency: Named, lead: bool) -> Answer | None:
@@ -456,8 +465,8 @@ def _agency_domains(qa: QAEngine, ask: Ask, agency: Named, lead: bool) -> Answer
     role = "牵头" if lead else "参与"
     infos = qa.item_refs(items, ask)
     return Answer(ask.text, f"{agency.label}{role}的事项属于{'、'.join(domains)}领域：{listing}",
-                  "agency_domains", items=tuple(_ref(i) for i in infos), sparql=sparql,
-                  sources=tuple(Source(i.no, i.title, i.plan) for i in infos))
+                  "agency_domains", items=_refs(infos), sparql=sparql,
+                  sources=_title_sources(infos))
 
 
 def district_items(qa: QAEngine, ask: Ask) -> Answer | None:
@@ -491,8 +500,8 @@ def domain_questions(qa: QAEngine, ask: Ask) -> Answer | None:
         listing = "；".join(f"{name}（事项{'、'.join(map(str, sorted(set(nos))))}）" for name, nos in by_agency.items())
         infos = qa.item_refs(item_iris, ask)
         return Answer(ask.text, f"{domain.label}领域的事项由{len(by_agency)}个单位{role}：{listing}",
-                      "domain_agencies", items=tuple(_ref(i) for i in infos), sparql=sparql,
-                      sources=tuple(Source(i.no, i.title, i.plan) for i in infos))
+                      "domain_agencies", items=_refs(infos), sparql=sparql,
+                      sources=_title_sources(infos))
     return qa.items_answer(ask, "domain_items", Q.items_of_domain(domain.iri), f"{domain.label}领域的事项",
                            empty=f"{domain.label}领域没有事项。")
 
@@ -657,8 +666,8 @@ def every_items_leads(qa: QAEngine, ask: Ask) -> Answer | None:
     infos = qa.item_refs([r["item"] for r in rows])
     lines = [f"{qa.item_line(i)}：{r['leads']}" for i, r in zip(infos, rows, strict=True)][:MAX_LISTED]
     return Answer(ask.text, f"各事项的牵头单位（共{len(rows)}项）：\n" + "\n".join(lines), "all_leads",
-                  items=tuple(_ref(i) for i in infos), sparql=sparql,
-                  sources=tuple(Source(i.no, i.title, i.plan) for i in infos[:MAX_LISTED]))
+                  items=_refs(infos), sparql=sparql,
+                  sources=_title_sources(infos[:MAX_LISTED]))
 
 
 def named_things(qa: QAEngine, ask: Ask) -> Answer | None:
@@ -679,8 +688,8 @@ def named_things(qa: QAEngine, ask: Ask) -> Answer | None:
     scope = f"“{qa.vocab.items[items[0]].title}”（事项{qa.vocab.items[items[0]].no}）" if items else "计划中"
     infos = qa.item_refs(items or [], ask)
     return Answer(ask.text, f"{scope}提到的{what}共{len(rows)}个：" + "；".join(fmt(r) for r in rows),
-                  "documents" if kind == "PolicyDocument" else "places", items=tuple(_ref(i) for i in infos),
-                  sparql=sparql, sources=tuple(Source(i.no, i.title, i.plan) for i in infos))
+                  "documents" if kind == "PolicyDocument" else "places", items=_refs(infos),
+                  sparql=sparql, sources=_title_sources(infos))
 
 
 def item_tasks(qa: QAEngine, ask: Ask) -> Answer | None:
@@ -713,12 +722,12 @@ def mentions(qa: QAEngine, ask: Ask) -> Answer | None:
     if not entities:
         return None
     sparql = Q.items_mentioning([e.iri for e in entities])
+    rows = qa.run(sparql)
     answer = qa.items_answer(ask, "mentions", sparql, f"提到{_labels(entities)}的事项",
-                             empty=f"没有提到{_labels(entities)}的事项。")
+                             empty=f"没有提到{_labels(entities)}的事项。", rows=rows)
     if not answer.items:
         return None
-    hits = qa.retriever.search(ask.text, items={f"{i}" for i in qa.run(sparql).column("item")},
-                               dense=False, floor=0.0, limit=3)
+    hits = qa.retriever.search(ask.text, items=set(rows.column("item")), dense=False, floor=0.0, limit=3)
     extra = "\n相关原文：" + "；".join(h.passage.text for h in hits[:2]) if hits else ""
     return replace(answer, answer=answer.answer + extra)
 
@@ -762,7 +771,7 @@ def search(qa: QAEngine, ask: Ask) -> Answer | None:
     infos = [qa.vocab.items[h.item] for h in hits]
     lines = [f"{i.no}. {i.title}\n   相关原文：{h.passage.text}" for i, h in zip(infos, hits, strict=True)]
     text = "最相关的事项：\n" + "\n".join(lines)
-    return Answer(ask.text, text, "search", items=tuple(_ref(i) for i in infos),
+    return Answer(ask.text, text, "search", items=_refs(infos),
                   sources=tuple(Source(i.no, h.passage.text, i.plan) for i, h in zip(infos, hits, strict=True)),
                   retrieval=qa.retriever.dense_status)
 

@@ -13,7 +13,6 @@ __all__ = ["CUES", "has"]
 
 CUES: dict[str, re.Pattern[str]] = {name: re.compile(pattern) for name, pattern in {
     "lead": r"牵头|主责|主管|负总责|挂帅|带头|领头|主导|主要负责|第一责任",
-    "involve": r"参与|负责|承担|涉及|参加|配合|协助|责任|分管|管|相关|有关|干|做",
     "together": r"一起|共同|一同|协同|合作|配合|搭档|联合|协作|同.{0,3}(负责|参与)",
     "neither": r"都不|均不|既不|都没有|均没有|都没|不参与|没有参与|未参与|不负责|没参与",
     "either": r"或者|或|任一|之一|任何一个",

@@ -1,13 +1,12 @@
 """Every SPARQL query the QA layer runs: one template per intent, composable filters.
 
-Values are inserted as IRIs taken from the graph or as escaped literals, never
-as raw user text.
+Values are inserted as IRIs taken from the graph, dates and numbers, never as
+raw user text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Sequence
 
 __all__ = [
@@ -50,10 +49,6 @@ ITEM_PASSAGES = """SELECT ?item ?kind ?text WHERE {
 
 def iri(value: str) -> str:
     return f"<{value}>"
-
-
-def literal(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
 
 
 def _values(var: str, iris: Iterable[str]) -> str:

@@ -107,13 +107,6 @@ class ExportFormat(StrEnum):
     def filename(self) -> str:
         return f"plankg-network.{self.value}"
 
-    @property
-    def media_type(self) -> str:
-        return {
-            "graphml": "application/graphml+xml", "gexf": "application/gexf+xml",
-            "cyjs": "application/json", "dot": "text/vnd.graphviz", "svg": "image/svg+xml",
-            "png": "image/png", "html": "text/html", "csv": "text/csv",
-        }[self.value]
 
 
 # --- the filtered view ------------------------------------------------------
